@@ -1,0 +1,53 @@
+# Two commands do everything, set-up included:  make run   and   make test
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9]*.ipynb))
+
+# The datasets: LABKIT_DATA_DIR if set, else the shared copies beside this checkout when
+# present (development and CI), else labkit downloads them into data/ (git-ignored).
+ifneq ($(wildcard ../shared/data),)
+export LABKIT_DATA_DIR ?= $(abspath ../shared/data)
+endif
+
+.PHONY: setup run test unit notebooks bench readme clean
+
+$(STAMP): pyproject.toml requirements.txt constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Full mode: every notebook top to bottom, outputs saved in place, runs logged to
+# results/runs.jsonl, and the README's results table rebuilt from that registry.
+run: setup
+	@for nb in $(NOTEBOOKS); do \
+	  echo "== $$nb"; start=$$(date +%s); \
+	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=-1 --ExecutePreprocessor.kernel_name=python3 "$$nb" || exit 1; \
+	  echo "   $$(( $$(date +%s) - start )) s"; \
+	done
+	$(MAKE) readme
+
+readme: setup
+	$(BIN)/python -m labkit.experiments --readme README.md
+
+# Fast mode: unit tests and doctests, then every notebook through nbval on subsampled data.
+test: setup unit notebooks
+
+unit: setup
+	LABKIT_QUIET=1 $(BIN)/python -m pytest -q tests --doctest-modules labkit
+
+notebooks: setup
+	LABKIT_FAST=1 LABKIT_QUIET=1 $(BIN)/python -m pytest -q --nbval-lax --nbval-current-env \
+	  --nbval-sanitize-with notebooks/sanitize.cfg $(NOTEBOOKS)
+
+bench: setup
+	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python "$$b" || exit 1; done
+
+clean:
+	rm -rf $(VENV) results/runs-fast.jsonl notebooks/checkpoints

@@ -1,0 +1,7 @@
+"""labkit: the helper package behind the sentiment-classification lab notebooks.
+
+Modules: data (datasets, user test files), text (tokenisation), embeddings (word
+vectors, vocab), batching (padding, masks, pooling), models, training (the loop),
+metrics, plots, experiments (run registry), pipeline (the steps notebooks repeat).
+"""
+__version__ = "0.1.0"

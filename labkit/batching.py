@@ -1,0 +1,170 @@
+"""Turning token-id lists into padded batches, and the masks that keep padding out.
+
+Every sequence model in labkit reads a batch as ``(x, lengths)``:
+
+* ``x`` -- a LongTensor (B, T), each row a sentence's token ids followed by padding id 0;
+* ``lengths`` -- a LongTensor (B,) on the CPU with the number of real tokens per row
+  (``pack_padded_sequence`` insists on CPU lengths).
+
+The helpers at the bottom (:func:`lengths_to_mask`, :func:`last_timestep`,
+:func:`masked_mean`, :func:`masked_max`) are how a model ignores the padding.
+"""
+from __future__ import annotations
+
+import random
+from typing import Iterator, Sequence
+
+import torch
+from torch.nn.utils.rnn import pad_sequence
+from torch.utils.data import DataLoader, Dataset, Sampler
+
+PAD = 0
+
+
+class SentenceDataset(Dataset):
+    """Sentences as token-id lists, with optional integer labels.
+
+    Sentences longer than ``max_length`` are cut; empty ones keep one ``<unk>`` (id 1) so
+    every example has at least one real token.
+
+    >>> ds = SentenceDataset([[5, 6, 7], [8]], labels=[1, 0])
+    >>> ds[0]
+    (tensor([5, 6, 7]), 1)
+    >>> ds.lengths
+    [3, 1]
+    """
+
+    def __init__(self, token_ids: Sequence[Sequence[int]], labels: Sequence[int] | None = None,
+                 max_length: int | None = None):
+        if labels is not None and len(labels) != len(token_ids):
+            raise ValueError(f"{len(token_ids)} sentences but {len(labels)} labels")
+        self.sentences = [list(ids[:max_length]) or [1] for ids in token_ids]
+        self.labels = None if labels is None else [int(y) for y in labels]
+
+    @property
+    def lengths(self) -> list[int]:
+        return [len(ids) for ids in self.sentences]
+
+    def __len__(self) -> int:
+        return len(self.sentences)
+
+    def __getitem__(self, i: int):
+        label = -1 if self.labels is None else self.labels[i]
+        return torch.tensor(self.sentences[i], dtype=torch.long), label
+
+
+def collate(batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Pad a list of ``(ids, label)`` pairs into ``(x, lengths, y)``.
+
+    >>> x, lengths, y = collate([(torch.tensor([5, 6, 7]), 1), (torch.tensor([8]), 0)])
+    >>> x
+    tensor([[5, 6, 7],
+            [8, 0, 0]])
+    >>> lengths, y
+    (tensor([3, 1]), tensor([1, 0]))
+    """
+    ids, labels = zip(*batch)
+    x = pad_sequence(ids, batch_first=True, padding_value=PAD)    # (B, T)
+    lengths = torch.tensor([len(s) for s in ids], dtype=torch.long)  # (B,) on the CPU
+    return x, lengths, torch.tensor(labels, dtype=torch.long)
+
+
+class BucketBatchSampler(Sampler[list[int]]):
+    """Batches of sentences of similar length, so little time is spent on padding.
+
+    The indices are shuffled, cut into pools of ``pool_size`` batches, each pool sorted by
+    length and cut into batches; the batches are then shuffled. With ``shuffle=False`` the
+    order is fixed: sentences sorted by length, longest first.
+    """
+
+    def __init__(self, lengths: Sequence[int], batch_size: int, shuffle: bool = True,
+                 pool_size: int = 50, seed: int = 0):
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        self.lengths, self.batch_size = list(lengths), batch_size
+        self.shuffle, self.pool_size = shuffle, pool_size
+        self.rng = random.Random(seed)
+
+    def __iter__(self) -> Iterator[list[int]]:
+        order = list(range(len(self.lengths)))
+        if not self.shuffle:
+            order.sort(key=lambda i: -self.lengths[i])
+            yield from self._chunks(order)
+            return
+        self.rng.shuffle(order)
+        pool = self.batch_size * self.pool_size
+        batches = []
+        for start in range(0, len(order), pool):
+            chunk = sorted(order[start:start + pool], key=lambda i: self.lengths[i])
+            batches.extend(self._chunks(chunk))
+        self.rng.shuffle(batches)
+        yield from batches
+
+    def _chunks(self, indices: list[int]) -> Iterator[list[int]]:
+        for start in range(0, len(indices), self.batch_size):
+            yield indices[start:start + self.batch_size]
+
+    def __len__(self) -> int:
+        return -(-len(self.lengths) // self.batch_size)
+
+
+def make_loader(dataset: SentenceDataset, batch_size: int = 64, shuffle: bool = False,
+                bucket: bool = True, seed: int = 0) -> DataLoader:
+    """A DataLoader yielding ``(x, lengths, y)``; length-bucketed unless ``bucket=False``."""
+    if bucket:
+        sampler = BucketBatchSampler(dataset.lengths, batch_size, shuffle=shuffle, seed=seed)
+        return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate)
+    generator = torch.Generator().manual_seed(seed)
+    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, collate_fn=collate,
+                      generator=generator)
+
+
+def lengths_to_mask(lengths: torch.Tensor, max_len: int | None = None,
+                    device: torch.device | str | None = None) -> torch.Tensor:
+    """Boolean mask (B, T), True on real tokens.
+
+    >>> lengths_to_mask(torch.tensor([3, 1]))
+    tensor([[ True,  True,  True],
+            [ True, False, False]])
+    """
+    device = device if device is not None else lengths.device
+    max_len = max_len if max_len is not None else int(lengths.max())
+    positions = torch.arange(max_len, device=device)            # (T,)
+    return positions[None, :] < lengths.to(device)[:, None]     # (B, T)
+
+
+def last_timestep(outputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """The output at each sentence's last *real* token.
+
+    outputs: (B, T, H) padded RNN outputs; lengths: (B,). Returns (B, H).
+
+    >>> out = torch.arange(6.).view(2, 3, 1)   # two sentences, T=3, H=1
+    >>> last_timestep(out, torch.tensor([3, 1])).squeeze(1)
+    tensor([2., 3.])
+    """
+    index = (lengths.to(outputs.device) - 1).view(-1, 1, 1)           # (B, 1, 1)
+    index = index.expand(-1, 1, outputs.size(2))                      # (B, 1, H)
+    return outputs.gather(1, index).squeeze(1)                        # (B, H)
+
+
+def masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean over the real timesteps. x: (B, T, D), mask: (B, T) bool. Returns (B, D).
+
+    >>> x = torch.tensor([[[1.], [3.], [100.]]])
+    >>> masked_mean(x, torch.tensor([[True, True, False]]))
+    tensor([[2.]])
+    """
+    weights = mask.unsqueeze(-1).to(x.dtype)                          # (B, T, 1)
+    total = (x * weights).sum(dim=1)                                  # (B, D)
+    return total / weights.sum(dim=1).clamp(min=1)
+
+
+def masked_max(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Max over the real timesteps. x: (B, T, D), mask: (B, T) bool. Returns (B, D).
+
+    >>> x = torch.tensor([[[1.], [3.], [100.]]])
+    >>> masked_max(x, torch.tensor([[True, True, False]]))
+    tensor([[3.]])
+    """
+    filled = x.masked_fill(~mask.unsqueeze(-1), torch.finfo(x.dtype).min)
+    return filled.max(dim=1).values

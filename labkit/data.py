@@ -1,0 +1,553 @@
+"""Datasets for the labs: the two built-in corpora, any user CSV/TSV/TXT, splits and labels.
+
+Built-in datasets (see ``data/README.md`` for sources, licences and checksums):
+
+* ``"mr"`` -- Pang & Lee (2005) sentence polarity: 5,331 positive and 5,331 negative
+  movie-review sentences. The lab's split: the first 5,000 of each file train, the last
+  331 of each test (10,000 / 662).
+* ``"semeval2017a"`` -- SemEval-2017 Task 4 subtask A (English tweets, 3 classes):
+  train+dev de-duplicated by tweet id (49,570), official gold test set (12,284).
+
+Files are looked up in :func:`resolve_data_dir` and downloaded (with SHA-256 checks) when
+missing. :func:`read_table` reads a user's own test set in almost any tabular layout and
+fails with a :class:`DataFormatError` that names the file, the line and the fix.
+
+>>> ds = load_dataset("mr")
+>>> ds
+LabDataset(name='mr', train=10000, test=662, labels=['negative', 'positive'])
+>>> train, val = train_val_split(ds.train, val_size=0.1, seed=0)
+>>> y = encode_labels(train["label"], ds.labels)
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+import tempfile
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "DataFormatError",
+    "DownloadError",
+    "LABELS",
+    "DATASET_FILES",
+    "LabDataset",
+    "resolve_data_dir",
+    "load_dataset",
+    "download",
+    "train_val_split",
+    "encode_labels",
+    "read_table",
+]
+
+
+class DataFormatError(ValueError):
+    """A data file that cannot be used; the message names the file, the problem and the fix."""
+
+
+class DownloadError(OSError):
+    """A dataset file could not be fetched, or its SHA-256 did not match."""
+
+
+LABELS: dict[str, list[str]] = {
+    "mr": ["negative", "positive"],
+    "semeval2017a": ["negative", "neutral", "positive"],
+}
+
+BASE_URL = "https://raw.githubusercontent.com/slp-ntua/slp-labs/master/lab3/datasets/"
+
+# sha256sum of the reference copies (byte for byte the files in slp-ntua/slp-labs).
+_SHA256: dict[str, dict[str, str]] = {
+    "mr": {
+        "MR/rt-polarity.pos": "4134882974a28d0c7b5151256f0e33a6169984ee7372c279e673f1114f475d58",
+        "MR/rt-polarity.neg": "2d11cfbc790f1cd96d78339f41ce53ced1efa83cd22d37d6788fa3fe3d17e2fd",
+    },
+    "semeval2017a": {
+        "Semeval2017A/train_dev/dev/twitter-2016dev-A.tsv": "47bda81cb91db2bf92222a5f20742b5e3edc14eb391e74b882b284e5afd0c8bb",
+        "Semeval2017A/train_dev/dev/twitter-2016devtest-A.tsv": "c16686ebaa3b61770f4d4d2a60d051715146950faa93e039bb0aefb3523c3b38",
+        "Semeval2017A/train_dev/train/twitter-2013dev-A.tsv": "e402ab2e9bad766275ef5af490e2c3b0edca8236d60e6e69227589186bffd896",
+        "Semeval2017A/train_dev/train/twitter-2013test-A.tsv": "eb98d2342016eefda22dd563aa1ccde18aed399eeba572d8c963bbc56c196164",
+        "Semeval2017A/train_dev/train/twitter-2013train-A.tsv": "111969d156c516b40bd504fcedcca52bbd44ec24add6f59290eb94df9b9c392c",
+        "Semeval2017A/train_dev/train/twitter-2014sarcasm-A.tsv": "8321459374f88fc32b0b93da76c8740e7a3f30256886dbe9fcebb04b0ae8906f",
+        "Semeval2017A/train_dev/train/twitter-2014test-A.tsv": "d6aa09ca41031e3deefb7e5b2f74f53260ab374f993e2275d8e4ccec6b210253",
+        "Semeval2017A/train_dev/train/twitter-2015test-A.tsv": "54b3481924c025d31ac9669c049603b91035b40e8becd6629fb9476a6d9a62f4",
+        "Semeval2017A/train_dev/train/twitter-2015train-A.tsv": "29780e613f562a511fa427196503c3f95fea6c0298470e157deab88a0e0ed65e",
+        "Semeval2017A/train_dev/train/twitter-2016test-A.tsv": "c90ee3e9cca3c4b019cc45169190c0bcc1c9e2eda938527e31d12040798dc453",
+        "Semeval2017A/train_dev/train/twitter-2016train-A.tsv": "f49f65cf5e94b47d077ab7715d3d0a656c09b5c71608678a672d7378ef79c932",
+        "Semeval2017A/gold/SemEval2017-task4-test.subtask-A.english.txt": "ba92a90426d19ead3930e241e7babdb1ba8b57b6c34aada236d53d242ae38cd1",
+    },
+}
+
+#: name -> [(path relative to the data folder, public URL, sha256), ...]
+DATASET_FILES: dict[str, list[tuple[str, str, str]]] = {
+    name: [(rel, BASE_URL + rel, sha) for rel, sha in files.items()]
+    for name, files in _SHA256.items()
+}
+
+MR_TRAIN_PER_CLASS = 5000
+SEMEVAL_TEST = "Semeval2017A/gold/SemEval2017-task4-test.subtask-A.english.txt"
+
+
+@dataclass(repr=False)
+class LabDataset:
+    """A built-in dataset: ``train`` and ``test`` have columns ``text`` and ``label``."""
+
+    name: str
+    train: pd.DataFrame
+    test: pd.DataFrame
+    labels: list[str]
+
+    def __repr__(self) -> str:
+        return (f"LabDataset(name={self.name!r}, train={len(self.train)}, "
+                f"test={len(self.test)}, labels={self.labels!r})")
+
+
+# --------------------------------------------------------------------------- locations
+
+def _source_data_dir() -> Path | None:
+    """``<repo>/data`` when labkit runs from a source checkout (marked by data/README.md)."""
+    folder = Path(__file__).resolve().parents[1] / "data"
+    return folder if (folder / "README.md").is_file() else None
+
+
+def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
+    """The folder that holds (or will receive) the dataset files.
+
+    Precedence: the ``data_dir`` argument, then env ``LABKIT_DATA_DIR``, then the
+    download cache: ``$LABKIT_CACHE_DIR/data``, else ``<repo>/data`` in a source
+    checkout (git-ignored except its README), else ``~/.cache/labkit/data``.
+
+    >>> resolve_data_dir("/tmp/my-data")
+    PosixPath('/tmp/my-data')
+    """
+    if data_dir is not None:
+        return Path(data_dir).expanduser()
+    if os.environ.get("LABKIT_DATA_DIR"):
+        return Path(os.environ["LABKIT_DATA_DIR"]).expanduser()
+    if os.environ.get("LABKIT_CACHE_DIR"):
+        return Path(os.environ["LABKIT_CACHE_DIR"]).expanduser() / "data"
+    return _source_data_dir() or Path.home() / ".cache" / "labkit" / "data"
+
+
+# --------------------------------------------------------------------------- download
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fetch(url: str, target: Path, sha256: str) -> None:
+    """Download ``url`` to ``target`` atomically: a temporary file, checked, then renamed."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    tmp = Path(tmp_name)
+    try:
+        digest = hashlib.sha256()
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+            for block in iter(lambda: response.read(1 << 16), b""):
+                digest.update(block)
+                out.write(block)
+        if digest.hexdigest() != sha256:
+            raise DownloadError(
+                f"{url}: SHA-256 mismatch (expected {sha256}, got {digest.hexdigest()}); "
+                f"the file was not saved. Fix: retry later, or download it by hand into {target.parent}.")
+        os.replace(tmp, target)
+    except DownloadError:
+        raise
+    except OSError as err:  # urllib's URLError / HTTPError, timeouts, disk errors
+        raise DownloadError(f"{url}: download failed ({err}). Fix: check the network or the "
+                            f"URL (env LABKIT_DATA_URL), or put the file at {target}.") from err
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def download(name: str, dest: str | os.PathLike | None = None,
+             base_url: str | None = None) -> Path:
+    """Fetch the files of dataset ``name`` into ``dest`` (default :func:`resolve_data_dir`).
+
+    Files already present with the right SHA-256 are kept. ``base_url`` (or env
+    ``LABKIT_DATA_URL``) replaces the public URL prefix; the relative paths stay.
+    Raises :class:`DownloadError` on an HTTP failure or a checksum mismatch, and never
+    leaves a partial file behind. Returns the data folder.
+    """
+    from tqdm.auto import tqdm
+
+    files = DATASET_FILES[_check_name(name)]
+    root = resolve_data_dir(dest)
+    base_url = base_url or os.environ.get("LABKIT_DATA_URL")
+    for rel, url, sha in tqdm(files, desc=f"download {name}", unit="file", disable=None):
+        target = root / rel
+        if target.is_file() and _sha256(target) == sha:
+            continue
+        _fetch(base_url.rstrip("/") + "/" + rel if base_url else url, target, sha)
+    return root
+
+
+_download = download  # load_dataset's `download` argument shadows the function
+
+
+# --------------------------------------------------------------------------- built-in datasets
+
+def _check_name(name: str) -> str:
+    key = name.lower()
+    if key not in LABELS:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {sorted(LABELS)}")
+    return key
+
+
+def _read_text(path: Path) -> str:
+    """File contents as text: UTF-8 (a BOM is dropped), else latin-1."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _unquote(field: str) -> str:
+    """Undo CSV-style quoting of one field.
+
+    >>> _unquote('"say ""hi"", then go"')
+    'say "hi", then go'
+    """
+    if len(field) >= 2 and field[0] == field[-1] == '"':
+        return field[1:-1].replace('""', '"')
+    return field
+
+
+def _load_mr(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    train, test = [], []
+    for label in LABELS["mr"]:
+        path = root / "MR" / f"rt-polarity.{label[:3]}"
+        lines = [line.strip() for line in _read_text(path).split("\n") if line.strip()]
+        train += [(text, label) for text in lines[:MR_TRAIN_PER_CLASS]]
+        test += [(text, label) for text in lines[MR_TRAIN_PER_CLASS:]]
+    return (pd.DataFrame(train, columns=["text", "label"]),
+            pd.DataFrame(test, columns=["text", "label"]))
+
+
+def _read_semeval(path: Path) -> list[tuple[str, str, str]]:
+    """``(id, label, text)`` per line of ``id<TAB>label<TAB>text[<TAB>...]``."""
+    from labkit.text import fix_escapes
+
+    rows = []
+    for lineno, line in enumerate(_read_text(path).split("\n"), start=1):
+        if not line.strip():
+            continue
+        parts = line.rstrip("\r").split("\t")
+        if len(parts) < 3 or parts[1] not in LABELS["semeval2017a"]:
+            raise DataFormatError(
+                f"{path}: line {lineno} is not 'id<TAB>label<TAB>text' with a label in "
+                f"{LABELS['semeval2017a']}: {line[:80]!r}. Fix: re-download the dataset.")
+        rows.append((parts[0], parts[1], fix_escapes(_unquote(parts[2]))))
+    return rows
+
+
+def _load_semeval(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    base = root / "Semeval2017A"
+    train_files = sorted(base.glob("train_dev/**/*.tsv"), key=lambda p: p.relative_to(base).as_posix())
+    rows = [row for path in train_files for row in _read_semeval(path)]
+    train = pd.DataFrame(rows, columns=["id", "label", "text"]).drop_duplicates("id", keep="first")
+    test = pd.DataFrame(_read_semeval(root / SEMEVAL_TEST), columns=["id", "label", "text"])
+    return (train[["text", "label"]].reset_index(drop=True),
+            test[["text", "label"]].reset_index(drop=True))
+
+
+def load_dataset(name: str, data_dir: str | os.PathLike | None = None,
+                 download: bool = True) -> LabDataset:
+    """Load a built-in dataset (``"mr"`` or ``"semeval2017a"``) with the lab's split.
+
+    Missing files are fetched with :func:`download` (into the same folder) unless
+    ``download=False``, which raises :class:`FileNotFoundError` saying how to get them.
+    SemEval texts are cleaned with :func:`labkit.text.fix_escapes`; MR texts are kept
+    as published (lower-cased, pre-tokenised).
+    """
+    key = _check_name(name)
+    root = resolve_data_dir(data_dir)
+    missing = [rel for rel, _, _ in DATASET_FILES[key] if not (root / rel).is_file()]
+    if missing and not download:
+        raise FileNotFoundError(
+            f"dataset {key!r}: {len(missing)} file(s) missing under {root}, e.g. {missing[0]}. "
+            f"Fix: call labkit.data.download({key!r}), pass download=True, or set "
+            f"LABKIT_DATA_DIR to a folder that holds them.")
+    if missing:
+        _download(key, dest=root)
+    loader = _load_mr if key == "mr" else _load_semeval
+    train, test = loader(root)
+    return LabDataset(key, train, test, list(LABELS[key]))
+
+
+# --------------------------------------------------------------------------- splits and labels
+
+def train_val_split(df: pd.DataFrame, val_size: float = 0.1,
+                    seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stratified (by ``label``), seeded split into ``(train, val)``, indexes reset.
+
+    >>> df = pd.DataFrame({"text": list("abcdefghij"), "label": ["pos"] * 5 + ["neg"] * 5})
+    >>> train, val = train_val_split(df, val_size=0.2, seed=0)
+    >>> len(train), len(val), sorted(val["label"])
+    (8, 2, ['neg', 'pos'])
+    """
+    from sklearn.model_selection import train_test_split
+
+    train, val = train_test_split(df, test_size=val_size, random_state=seed, stratify=df["label"])
+    return train.reset_index(drop=True), val.reset_index(drop=True)
+
+
+def encode_labels(labels_series: Sequence[str] | pd.Series,
+                  label_names: Sequence[str]) -> np.ndarray:
+    """Label names -> int64 indices into ``label_names``.
+
+    >>> encode_labels(["positive", "negative", "positive"], ["negative", "positive"])
+    array([1, 0, 1])
+    """
+    index = {name: i for i, name in enumerate(label_names)}
+    values = list(labels_series)
+    unknown = sorted({str(v) for v in values if v not in index})
+    if unknown:
+        raise ValueError(f"unknown labels {unknown[:10]}; expected one of {list(label_names)}")
+    return np.array([index[v] for v in values], dtype=np.int64)
+
+
+# --------------------------------------------------------------------------- user files
+
+TEXT_COLUMNS = ("text", "tweet", "sentence", "review", "content", "body", "comment",
+                "message", "document", "phrase", "utterance", "text_a", "sentence1")
+LABEL_COLUMNS = ("label", "labels", "sentiment", "polarity", "class", "target",
+                 "category", "gold", "y")
+ID_COLUMNS = ("id", "tweet_id", "idx", "index", "sid", "uid")
+
+_DELIMITERS = {".csv": ",;\t|", ".txt": "\t"}  # other suffixes: "\t,;|"; .tsv: always a tab
+_INT = re.compile(r"[+-]?\d+")
+_CONTROL = re.compile(r"[\x01-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def _fail(path: Path, problem: str, fix: str) -> DataFormatError:
+    return DataFormatError(f"{path}: {problem}. Fix: {fix}.")
+
+
+def _decode_user_file(path: Path) -> str:
+    """Text of a user file with missing / empty / binary files turned into clear errors."""
+    if not path.exists():
+        raise _fail(path, "file not found", "check the path (relative paths start at the "
+                    f"current folder, {Path.cwd()})")
+    if not path.is_file():
+        raise _fail(path, "not a file", "give the path of a .csv, .tsv or .txt file")
+    raw = path.read_bytes()
+    if b"\x00" in raw:
+        raise _fail(path, "binary file (NUL bytes; UTF-16 or not text at all)",
+                    "save it as a UTF-8 CSV/TSV/TXT file")
+    text = _read_text(path)
+    if len(_CONTROL.findall(text)) > 0.01 * len(text):
+        raise _fail(path, "binary file (undecodable control bytes)",
+                    "save it as a UTF-8 CSV/TSV/TXT file")
+    if not text.strip():
+        raise _fail(path, "empty file", "give a file with one example per line")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _split_rows(text: str, delimiter: str | None) -> list[tuple[int, list[str]]]:
+    """Non-blank rows as ``(first line number, fields)``; trailing empty fields dropped.
+
+    Tabs are split plainly (tweets often start with an unbalanced quote) and fully
+    quoted fields unquoted; other delimiters follow CSV quoting rules.
+    """
+    rows: list[tuple[int, list[str]]] = []
+    if delimiter is None or delimiter == "\t":
+        for lineno, line in enumerate(text.split("\n"), start=1):
+            fields = [_unquote(f) for f in line.split("\t")] if delimiter else [line]
+            rows.append((lineno, fields))
+    else:
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        start = 1
+        for fields in reader:
+            rows.append((start, fields))
+            start = reader.line_num + 1
+    out = []
+    for lineno, fields in rows:
+        while len(fields) > 1 and not fields[-1].strip():
+            fields.pop()
+        if any(f.strip() for f in fields):
+            out.append((lineno, fields))
+    return out
+
+
+def _choose_delimiter(path: Path, text: str) -> str | None:
+    """The delimiter that splits (nearly) every one of the first 200 rows.
+
+    A tab needs >= 2 fields on 90 % of the rows; other delimiters, which also occur
+    inside texts, need the same number (>= 2) of fields on 90 % of the rows.
+    """
+    suffix = path.suffix.lower()
+    if suffix == ".tsv":
+        return "\t"
+    sample = "\n".join(text.split("\n")[:200])
+    for delimiter in _DELIMITERS.get(suffix, "\t,;|"):
+        try:
+            widths = [len(f) for _, f in _split_rows(sample, delimiter)]
+        except csv.Error:
+            continue
+        width, n = Counter(widths).most_common(1)[0]
+        if delimiter == "\t":
+            width, n = 2, sum(w >= 2 for w in widths)
+        if width >= 2 and n >= 0.9 * len(widths):
+            return delimiter
+    return "," if suffix == ".csv" else None
+
+
+def _norm(name: str) -> str:
+    return name.strip().strip('"').strip().lower()
+
+
+def _canonical(value: str, labels: Sequence[str]) -> str | None:
+    """``value`` as one of ``labels`` (any case, or an index 0..k-1), else None."""
+    value = value.strip()
+    for name in labels:
+        if value.lower() == name.lower():
+            return name
+    if _INT.fullmatch(value) and 0 <= int(value) < len(labels):
+        return labels[int(value)]
+    return None
+
+
+def _find_label_column(columns: list[list[str]], labels: Sequence[str],
+                       allow_indices: bool) -> int | None:
+    """Headerless files: the column whose values are mostly (>= 50 %) label names, else
+    (when ``allow_indices``) a column of repeated integers in ``0..k-1``."""
+    names = {n.lower() for n in labels}
+    filled = [[v.strip() for v in values if v.strip()] for values in columns]
+    shares = [sum(v.lower() in names for v in vs) / len(vs) if vs else 0.0 for vs in filled]
+    if max(shares) >= 0.5:
+        return shares.index(max(shares))
+    for j, vs in enumerate(filled):
+        if allow_indices and vs and len(set(vs)) < len(vs) and all(
+                _INT.fullmatch(v) and 0 <= int(v) < len(labels) for v in vs):
+            return j
+    return None
+
+
+def _is_ids(values: list[str]) -> bool:
+    return all(_INT.fullmatch(v.strip()) for v in values if v.strip())
+
+
+def _find_text_column(columns: list[list[str]], header: list[str] | None,
+                      skip: set[int]) -> int | None:
+    """A column named like a text column, else the longest on average that is not ids."""
+    names = [_norm(c) for c in header] if header else [""] * len(columns)
+    for j, name in enumerate(names):
+        if name in TEXT_COLUMNS and j not in skip:
+            return j
+    mean_length = {j: sum(map(len, values)) / len(values) for j, values in enumerate(columns)
+                   if j not in skip and names[j] not in ID_COLUMNS and not _is_ids(values)}
+    best = max(mean_length, key=mean_length.get, default=None)
+    return best if best is not None and mean_length[best] > 0 else None
+
+
+def _first_lines(pairs: list[tuple[str, int]], limit: int = 5) -> str:
+    first: dict[str, int] = {}
+    for value, lineno in pairs:
+        first.setdefault(value, lineno)
+    shown = ", ".join(f"{v!r} (line {n})" for v, n in list(first.items())[:limit])
+    return shown + (f" and {len(first) - limit} more" if len(first) > limit else "")
+
+
+def _parse_table(path: Path, text: str) -> tuple[list[str] | None, list[list[str]], list[int]]:
+    """``(header or None, columns, line number of each row)`` of a decoded file."""
+    delimiter = _choose_delimiter(path, text)
+    try:
+        rows = _split_rows(text, delimiter)
+    except csv.Error as err:
+        raise _fail(path, f"unreadable CSV ({err})", "check the quotes around texts") from err
+    known = {*TEXT_COLUMNS, *LABEL_COLUMNS, *ID_COLUMNS}
+    header = rows[0][1] if any(_norm(c) in known for c in rows[0][1]) else None
+    body = rows[1:] if header else rows
+    if not body:
+        raise _fail(path, "no examples, only a header", "add one example per line")
+    width = len(header) if header else Counter(len(f) for _, f in body).most_common(1)[0][0]
+    for lineno, fields in body:
+        if len(fields) > width and delimiter != "\t":  # tab files: extra fields are ignored
+            raise _fail(path, f"line {lineno} has {len(fields)} fields, expected {width}",
+                        f"put quotes around texts that contain the delimiter {delimiter!r}")
+        fields[:] = (fields + [""] * width)[:width]
+    columns = [[fields[j] for _, fields in body] for j in range(width)]
+    return header, columns, [lineno for lineno, _ in body]
+
+
+def read_table(path: str | os.PathLike, labels: Sequence[str] | str | None = None) -> pd.DataFrame:
+    """Read a user's data file into a DataFrame with ``text`` (and ``label`` if labeled).
+
+    Layouts: CSV, TSV or semicolon/pipe-separated, with or without a header; SemEval
+    ``id<TAB>label<TAB>text`` lines; one text per line (TXT). Encodings: UTF-8 (with or
+    without BOM), latin-1 as the fallback; LF or CRLF line ends; quoted delimiters.
+
+    * text column: a header named text/tweet/sentence/review/..., else the column with the
+      longest average string that is not all integers (ids).
+    * label column: a header named label/sentiment/polarity/class/..., else (no header) a
+      column whose values are mostly label names. ``labels`` (a list, or a dataset name
+      such as ``"mr"``) defaults to all built-in label names for this search.
+    * labels are matched case-insensitively and returned as the names in ``labels``;
+      integer labels ``0..k-1`` are taken as indices into ``labels``. With ``labels=None``
+      the label strings are returned as they are (stripped).
+
+    Blank lines are skipped, surrounding whitespace stripped; texts are otherwise
+    returned as written (clean them with :mod:`labkit.text`). A bad file raises
+    :class:`DataFormatError`: missing, empty, binary, no text column, unknown labels
+    (with their first line numbers), empty texts (line numbers).
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "mine.csv"
+    >>> _ = p.write_text('review,sentiment\\n"Great, really",POSITIVE\\nawful,0\\n')
+    >>> read_table(p, labels=["negative", "positive"]).values.tolist()
+    [['Great, really', 'positive'], ['awful', 'negative']]
+    """
+    path = Path(path)
+    if isinstance(labels, str):
+        labels = LABELS[_check_name(labels)]
+    header, columns, linenos = _parse_table(path, _decode_user_file(path))
+
+    if header:
+        label_col = next((j for j, c in enumerate(header) if _norm(c) in LABEL_COLUMNS), None)
+    elif len(columns) > 1:
+        search = labels or sorted({n for names in LABELS.values() for n in names})
+        label_col = _find_label_column(columns, search, allow_indices=labels is not None)
+    else:
+        label_col = None
+    text_col = _find_text_column(columns, header, {label_col} - {None})
+    if text_col is None:
+        found = ", ".join(map(repr, header)) if header else f"{len(columns)} columns of ids/labels"
+        raise _fail(path, f"no text column (found {found})",
+                    f"add a column named 'text' (or one of {', '.join(TEXT_COLUMNS[:5])}, ...)")
+
+    texts = [t.strip() for t in columns[text_col]]
+    empty = [n for t, n in zip(texts, linenos) if not t]
+    if empty:
+        more = f" and {len(empty) - 5} more" if len(empty) > 5 else ""
+        raise _fail(path, f"empty text on line(s) {', '.join(map(str, empty[:5]))}{more}",
+                    "fill in or delete those lines")
+    if label_col is None:
+        return pd.DataFrame({"text": texts})
+
+    raw = [v.strip() for v in columns[label_col]]
+    if labels is None:
+        return pd.DataFrame({"text": texts, "label": raw})
+    canonical = [_canonical(v, labels) for v in raw]
+    unknown = [(v, n) for v, c, n in zip(raw, canonical, linenos) if c is None]
+    if unknown:
+        fix = f"use one of {list(labels)} (any case) or their indices 0..{len(labels) - 1}"
+        if not header and unknown[0][1] == linenos[0]:
+            fix += "; if the first line is a header, name its columns, e.g. 'text' and 'label'"
+        raise _fail(path, f"unknown labels {_first_lines(unknown)}", fix)
+    return pd.DataFrame({"text": texts, "label": canonical})

@@ -1,0 +1,282 @@
+"""The training loop: seeds, device choice, early stopping, prediction and checkpoints.
+
+Written out by hand because it is part of the lesson. One epoch is: for each batch,
+forward, loss, backward, clip the gradient norm, optimizer step; then evaluate on the
+validation set, step the scheduler, and let :class:`EarlyStopper` decide whether to stop.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from .batching import SentenceDataset, make_loader
+from .metrics import classification_metrics
+
+OPTIMIZERS = {
+    "adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "radam": torch.optim.RAdam,
+    "nadam": torch.optim.NAdam, "rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD,
+}
+
+
+def set_seed(seed: int) -> None:
+    """Seed python, numpy and torch (CPU and every CUDA device) in one call."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)           # also seeds every CUDA device
+    torch.cuda.manual_seed_all(seed)
+
+
+def pick_device(prefer: str | None = None) -> torch.device:
+    """CUDA if present, then Apple's MPS, then the CPU; ``prefer`` (or env LABKIT_DEVICE) overrides."""
+    prefer = prefer or os.environ.get("LABKIT_DEVICE")
+    if prefer:
+        return torch.device(prefer)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def device_name(device: torch.device) -> str:
+    """A readable name for the run registry, e.g. ``cuda (NVIDIA H100 80GB HBM3)``."""
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    return device.type
+
+
+def make_optimizer(name: str, params, lr: float = 1e-3, weight_decay: float = 0.0):
+    """``make_optimizer("adamw", model.parameters(), lr=1e-3)``; SGD gets momentum 0.9."""
+    try:
+        cls = OPTIMIZERS[name.lower()]
+    except KeyError:
+        raise ValueError(f"unknown optimizer {name!r}; choose from {sorted(OPTIMIZERS)}") from None
+    extra = {"momentum": 0.9} if cls is torch.optim.SGD else {}
+    params = [p for p in params if p.requires_grad]
+    return cls(params, lr=lr, weight_decay=weight_decay, **extra)
+
+
+class EarlyStopper:
+    """Stop when the validation loss has not improved for ``patience`` epochs.
+
+    It keeps a copy of the best weights; :meth:`restore` puts them back into the model
+    (the original lab's stopper forgot to).
+
+    >>> stopper = EarlyStopper(patience=2)
+    >>> model = nn.Linear(1, 1)
+    >>> [stopper.step(loss, model) for loss in [1.0, 0.8, 0.9, 0.85]]
+    [False, False, False, True]
+    >>> stopper.best_epoch, stopper.best_loss
+    (2, 0.8)
+    """
+
+    def __init__(self, patience: int = 5, min_delta: float = 0.0):
+        self.patience, self.min_delta = patience, min_delta
+        self.best_loss, self.best_epoch, self.best_state = float("inf"), 0, None
+        self.epoch = self.bad_epochs = 0
+
+    def step(self, val_loss: float, model: nn.Module) -> bool:
+        """Record one epoch's validation loss; True means stop now."""
+        self.epoch += 1
+        if val_loss < self.best_loss - self.min_delta:
+            self.best_loss, self.best_epoch, self.bad_epochs = val_loss, self.epoch, 0
+            self.best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+        else:
+            self.bad_epochs += 1
+        return self.bad_epochs >= self.patience
+
+    def restore(self, model: nn.Module) -> None:
+        if self.best_state is not None:
+            model.load_state_dict(self.best_state)
+
+
+@dataclass
+class FitResult:
+    """What :func:`fit` returns; the model itself is trained in place."""
+    history: list[dict] = field(default_factory=list)
+    best_epoch: int = 0
+    stopped_early: bool = False
+    seconds: float = 0.0
+    device: str = "cpu"
+
+    @property
+    def epochs(self) -> int:
+        return len(self.history)
+
+
+def _autocast(device: torch.device):
+    """Mixed precision on CUDA only (bfloat16 where supported, else float16)."""
+    if device.type != "cuda":
+        return torch.autocast("cpu", enabled=False)
+    dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.autocast("cuda", dtype=dtype)
+
+
+def _run_epoch(model, loader, loss_fn, device, optimizer=None, scaler=None, clip_norm=None):
+    """One pass over ``loader``; trains when an optimizer is given. Returns (loss, y, pred)."""
+    model.train(optimizer is not None)
+    total_loss, ys, preds = 0.0, [], []
+    with torch.set_grad_enabled(optimizer is not None):
+        for x, lengths, y in loader:
+            x, y = x.to(device), y.to(device)
+            with _autocast(device):
+                logits = model(x, lengths)                       # (B, K)
+                loss = loss_fn(logits.float(), y)
+            if optimizer is not None:
+                optimizer.zero_grad(set_to_none=True)
+                scaler.scale(loss).backward()
+                if clip_norm:
+                    scaler.unscale_(optimizer)
+                    nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
+                scaler.step(optimizer)
+                scaler.update()
+            total_loss += loss.item() * len(y)       # summed over examples, not batch means
+            ys.append(y.cpu())
+            preds.append(logits.argmax(-1).cpu())
+    y_all, pred_all = torch.cat(ys).numpy(), torch.cat(preds).numpy()
+    return total_loss / len(y_all), y_all, pred_all
+
+
+def _epoch_record(epoch, split, loss, y, pred, labels):
+    metrics = classification_metrics(y, pred, labels)
+    return {f"{split}_loss": loss, f"{split}_accuracy": metrics["accuracy"],
+            f"{split}_macro_f1": metrics["macro_f1"]}
+
+
+def fit(model: nn.Module, train_loader, val_loader=None, *, labels: list[str] | None = None,
+        epochs: int = 20, optimizer="adam", lr: float = 1e-3, weight_decay: float = 0.0,
+        scheduler=None, clip_norm: float | None = 1.0, patience: int | None = 5,
+        loss_fn: nn.Module | None = None, device=None, amp: bool = True,
+        progress: bool | None = None) -> FitResult:
+    """Train ``model`` in place and return its per-epoch history.
+
+    optimizer: a name from ``OPTIMIZERS`` or a ready ``torch.optim.Optimizer``.
+    scheduler: ``None``, or a function ``optimizer -> lr_scheduler`` stepped once per
+    epoch (``ReduceLROnPlateau`` is stepped with the validation loss).
+    patience: early stopping on validation loss; the best weights are restored at the end.
+    amp: mixed precision, used only on CUDA.
+    progress: a tqdm bar over epochs; ``None`` shows it unless env ``LABKIT_QUIET`` is set.
+    """
+    device = torch.device(device) if device is not None else pick_device()
+    model.to(device)
+    labels = labels or [str(k) for k in range(_output_size(model))]
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    if isinstance(optimizer, str):
+        optimizer = make_optimizer(optimizer, model.parameters(), lr, weight_decay)
+    sched = scheduler(optimizer) if scheduler is not None else None
+    scaler = torch.amp.GradScaler("cuda", enabled=amp and device.type == "cuda")
+    stopper = EarlyStopper(patience) if (patience and val_loader is not None) else None
+    show = (not os.environ.get("LABKIT_QUIET")) if progress is None else progress
+    result, start = FitResult(device=device_name(device)), time.perf_counter()
+
+    bar = tqdm(range(1, epochs + 1), desc="epochs", disable=not show, leave=False)
+    for epoch in bar:
+        record = {"epoch": epoch, "lr": optimizer.param_groups[0]["lr"]}
+        record.update(_epoch_record(epoch, "train", *_run_epoch(
+            model, train_loader, loss_fn, device, optimizer, scaler, clip_norm), labels))
+        if val_loader is not None:
+            record.update(_epoch_record(epoch, "val", *_run_epoch(
+                model, val_loader, loss_fn, device), labels))
+        result.history.append(record)
+        bar.set_postfix({k: round(v, 4) for k, v in record.items() if k.endswith("loss")})
+        if sched is not None:
+            plateau = isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau)
+            monitored = record.get("val_loss", record["train_loss"])
+            sched.step(monitored) if plateau else sched.step()
+        if stopper is not None and stopper.step(record["val_loss"], model):
+            result.stopped_early = True
+            break
+
+    if stopper is not None:
+        stopper.restore(model)
+        result.best_epoch = stopper.best_epoch
+    else:
+        result.best_epoch = len(result.history)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _output_size(model: nn.Module) -> int:
+    last_linear = [m for m in model.modules() if isinstance(m, nn.Linear)][-1]
+    return last_linear.out_features
+
+
+@torch.no_grad()
+def predict(model: nn.Module, dataset: SentenceDataset, batch_size: int = 256,
+            device=None) -> tuple[np.ndarray, np.ndarray]:
+    """Class probabilities (N, K) and predicted class ids (N,), in the dataset's order.
+
+    Batches are length-sorted for speed and put back in order afterwards.
+    """
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    model.to(device).eval()
+    loader = make_loader(dataset, batch_size, shuffle=False, bucket=False)
+    probs = []
+    for x, lengths, _ in loader:
+        with _autocast(device):
+            logits = model(x.to(device), lengths)
+        probs.append(torch.softmax(logits.float(), dim=-1).cpu())
+    probs = torch.cat(probs).numpy()
+    return probs, probs.argmax(axis=1)
+
+
+def evaluate(model: nn.Module, dataset: SentenceDataset, labels: list[str], **kwargs) -> dict:
+    """Metrics of :func:`labkit.metrics.classification_metrics` on a labelled dataset."""
+    if dataset.labels is None:
+        raise ValueError("evaluate needs a labelled dataset; use predict for unlabelled texts")
+    _, pred = predict(model, dataset, **kwargs)
+    return classification_metrics(np.asarray(dataset.labels), pred, labels)
+
+
+def save_checkpoint(path, model: nn.Module, *, model_kwargs: dict, vocab, labels: list[str],
+                    config: dict | None = None) -> Path:
+    """Save what is needed to predict without retraining: weights, vocab, labels, config.
+
+    ``model_kwargs`` are the constructor arguments other than ``embeddings`` (rebuilt from
+    the saved weights) so :func:`load_checkpoint` can construct the same model.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({
+        "model_class": type(model).__name__,
+        "model_kwargs": model_kwargs,
+        "state_dict": {k: v.cpu() for k, v in model.state_dict().items()},
+        "vocab": vocab.to_dict(),
+        "labels": list(labels),
+        "config": config or {},
+    }, path)
+    return path
+
+
+@dataclass
+class Checkpoint:
+    model: nn.Module
+    vocab: object
+    labels: list[str]
+    config: dict
+
+
+def load_checkpoint(path, device=None) -> Checkpoint:
+    """Rebuild the model saved by :func:`save_checkpoint`, in eval mode."""
+    from .embeddings import Vocab
+    from .models import MODELS
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no checkpoint at {path}; train the model first or fix the path")
+    saved = torch.load(path, map_location="cpu", weights_only=True)
+    cls = MODELS[saved["model_class"]]
+    embedding_shape = saved["state_dict"]["embedding.weight"].shape
+    model = cls(embeddings=np.zeros(tuple(embedding_shape), dtype="float32"), **saved["model_kwargs"])
+    model.load_state_dict(saved["state_dict"])
+    model.to(device or pick_device()).eval()
+    return Checkpoint(model, Vocab.from_dict(saved["vocab"]), saved["labels"], saved["config"])

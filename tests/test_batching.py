@@ -1,0 +1,66 @@
+import torch
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from labkit.batching import (BucketBatchSampler, SentenceDataset, collate, last_timestep,
+                             lengths_to_mask, make_loader, masked_max, masked_mean)
+
+
+def random_batch(lengths, dim=4, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    lengths = torch.tensor(lengths)
+    x = torch.randn(len(lengths), int(lengths.max()), dim, generator=g)
+    x = x.masked_fill(~lengths_to_mask(lengths).unsqueeze(-1), 1e6)  # poison the padding
+    return x, lengths
+
+
+def test_collate_pads_with_zero_and_keeps_lengths_on_cpu():
+    ds = SentenceDataset([[4, 5, 6], [7], [8, 9]], labels=[1, 0, 1])
+    x, lengths, y = collate([ds[i] for i in range(3)])
+    assert x.tolist() == [[4, 5, 6], [7, 0, 0], [8, 9, 0]]
+    assert lengths.tolist() == [3, 1, 2] and lengths.device.type == "cpu"
+    assert y.tolist() == [1, 0, 1]
+
+
+def test_dataset_cuts_to_max_length_and_keeps_empty_sentences():
+    ds = SentenceDataset([[4, 5, 6, 7], []], max_length=2)
+    assert ds.lengths == [2, 1]
+    assert ds[1][0].tolist() == [1] and ds[1][1] == -1
+
+
+def test_bucket_sampler_covers_every_index_once_with_similar_lengths():
+    lengths = [((i * 37) % 50) + 1 for i in range(1000)]
+    sampler = BucketBatchSampler(lengths, batch_size=32, seed=3)
+    batches = list(sampler)
+    assert len(batches) == len(sampler) == 32
+    assert sorted(i for b in batches for i in b) == list(range(1000))
+    spread = sum(max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in batches) / len(batches)
+    assert spread < 10  # random batches of 32 would span nearly the whole 1..50 range
+    assert batches != list(BucketBatchSampler(lengths, batch_size=32, seed=4))
+
+
+def test_unshuffled_loader_sorts_longest_first():
+    ds = SentenceDataset([[2] * n for n in [3, 9, 1, 5]], labels=[0, 1, 0, 1])
+    x, lengths, _ = next(iter(make_loader(ds, batch_size=2, shuffle=False)))
+    assert lengths.tolist() == [9, 5]
+
+
+def test_masked_mean_and_max_equal_per_example_pooling():
+    x, lengths = random_batch([5, 2, 7, 1])
+    mask = lengths_to_mask(lengths)
+    for i, n in enumerate(lengths.tolist()):
+        torch.testing.assert_close(masked_mean(x, mask)[i], x[i, :n].mean(0))
+        torch.testing.assert_close(masked_max(x, mask)[i], x[i, :n].max(0).values)
+
+
+def test_last_timestep_of_packed_lstm_equals_per_example_last_state():
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(4, 6, batch_first=True)
+    x, lengths = random_batch([5, 2, 7, 1])
+    packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+    out, (h_n, _) = lstm(packed)
+    out, _ = pad_packed_sequence(out, batch_first=True)
+    last = last_timestep(out, lengths)
+    torch.testing.assert_close(last, h_n[0])
+    for i, n in enumerate(lengths.tolist()):
+        alone, _ = lstm(x[i:i + 1, :n])
+        torch.testing.assert_close(last[i], alone[0, -1])

@@ -1,0 +1,263 @@
+import json
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from labkit import experiments
+from labkit.experiments import (
+    RECORD_FIELDS,
+    git_commit,
+    leaderboard,
+    load_runs,
+    log_run,
+    markdown_table,
+    runs_path,
+    write_readme_table,
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch, tmp_path):
+    monkeypatch.delenv("LABKIT_RUNS", raising=False)
+    monkeypatch.delenv("LABKIT_FAST", raising=False)
+    monkeypatch.chdir(tmp_path)  # never the repository's own results/
+
+
+def run(path, model="lstm", dataset="mr", notebook="02", split="test", **metrics):
+    defaults = {"accuracy": 0.8, "macro_f1": 0.79, "macro_recall": 0.8, "avg_rec": 0.8}
+    return log_run(
+        notebook=notebook,
+        dataset=dataset,
+        model=model,
+        split=split,
+        metrics={**defaults, **metrics},
+        config={"lr": 1e-3},
+        epochs=5,
+        seconds=12.3456,
+        device="cpu",
+        seed=0,
+        n_params=1234,
+        path=path,
+    )
+
+
+def test_log_run_appends_one_complete_json_line_per_call(tmp_path):
+    path = tmp_path / "nested" / "runs.jsonl"
+    first = run(path)
+    lines = path.read_text().splitlines()
+    assert len(lines) == 1
+    assert json.loads(lines[0]) == first
+    assert set(first) == set(RECORD_FIELDS)
+    assert first["seconds"] == 12.346 and first["fast"] is False and first["n_params"] == 1234
+
+    second = run(path, model="bilstm")
+    lines = path.read_text().splitlines()
+    assert len(lines) == 2
+    assert json.loads(lines[0]) == first  # earlier lines untouched
+    assert json.loads(lines[1]) == second
+
+
+def test_log_run_serialises_numpy_and_torch_values(tmp_path):
+    path = tmp_path / "runs.jsonl"
+    record = log_run(
+        notebook="03",
+        dataset="semeval2017a",
+        model="attention",
+        metrics={"accuracy": np.float64(0.5), "avg_rec": torch.tensor(0.25), "bad": float("nan")},
+        config={
+            "lr": np.float32(0.5),
+            "hidden": np.int64(64),
+            "dims": (np.int32(1), 2),
+            "mask": np.array([True, False]),
+            "device": torch.device("cpu"),
+            "dropout": torch.tensor(0.5),
+            "nested": {"bidirectional": np.bool_(True)},
+            "optimizer": torch.optim.Adam,
+        },
+        epochs=np.int64(3),
+        seconds=np.float32(1.5),
+        device=torch.device("cpu"),
+        seed=0,
+        path=path,
+    )
+    stored = json.loads(path.read_text())
+    assert stored == record
+    assert stored["metrics"] == {"accuracy": 0.5, "avg_rec": 0.25, "bad": None}
+    config = stored["config"]
+    assert config["lr"] == 0.5 and config["hidden"] == 64 and config["dims"] == [1, 2]
+    assert config["mask"] == [True, False] and config["nested"] == {"bidirectional": True}
+    assert config["device"] == "cpu" and config["dropout"] == 0.5
+    assert "Adam" in config["optimizer"]
+    assert stored["epochs"] == 3 and stored["device"] == "cpu"
+
+
+def test_runs_path_honours_labkit_runs_and_fast(monkeypatch, tmp_path):
+    assert runs_path() == tmp_path / "results" / "runs.jsonl"  # no project: cwd
+    monkeypatch.setenv("LABKIT_FAST", "1")
+    assert runs_path() == tmp_path / "results" / "runs-fast.jsonl"
+    monkeypatch.setenv("LABKIT_FAST", "0")
+    assert runs_path().name == "runs.jsonl"
+    monkeypatch.setenv("LABKIT_RUNS", str(tmp_path / "elsewhere.jsonl"))
+    assert runs_path() == tmp_path / "elsewhere.jsonl"
+
+
+def test_runs_path_finds_the_labkit_project_root(monkeypatch, tmp_path):
+    root = tmp_path / "repo"
+    (root / "notebooks" / "deep").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[project]\nname = "labkit"\nversion = "0.1"\n')
+    other = root / "notebooks" / "pyproject.toml"  # an unrelated project in between
+    other.write_text('[project]\nname = "something-else"\n')
+
+    monkeypatch.chdir(root / "notebooks" / "deep")
+    assert runs_path() == root / "results" / "runs.jsonl"
+    monkeypatch.setenv("LABKIT_FAST", "1")
+    assert runs_path() == root / "results" / "runs-fast.jsonl"
+
+
+def test_log_run_default_path_is_fast_file_in_fast_mode(monkeypatch, tmp_path):
+    monkeypatch.setenv("LABKIT_FAST", "1")
+    record = run(None)
+    assert record["fast"] is True
+    assert (tmp_path / "results" / "runs-fast.jsonl").exists()
+    assert not (tmp_path / "results" / "runs.jsonl").exists()
+
+
+def test_git_commit_none_outside_a_repository_and_sha_inside(tmp_path):
+    assert git_commit(tmp_path) is None
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / "f.txt").write_text("x")
+    subprocess.run([*git, "add", "f.txt"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "init"], cwd=tmp_path, check=True)
+    sha = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    short = git_commit(tmp_path)
+    assert short and sha.startswith(short)
+    assert run(tmp_path / "runs.jsonl")["git_commit"] == short  # log_run uses the cwd's repo
+
+
+def test_load_runs_flattens_metrics_and_reports_bad_lines(tmp_path):
+    path = tmp_path / "runs.jsonl"
+    assert load_runs(path).empty
+    run(path, accuracy=0.7)
+    run(path, model="bilstm", f1_pn=0.6)
+    df = load_runs(path)
+    assert len(df) == 2
+    assert df["accuracy"].tolist() == [0.7, 0.8]
+    assert df["model"].tolist() == ["lstm", "bilstm"]
+    assert pd.isna(df.loc[0, "f1_pn"]) and df.loc[1, "f1_pn"] == 0.6
+    assert "metrics" not in df and df.loc[0, "config"] == {"lr": 1e-3}
+
+    with path.open("a") as f:
+        f.write("\n{not json\n")
+    with pytest.raises(ValueError, match=r"runs.jsonl, line 4"):
+        load_runs(path)
+
+
+def test_leaderboard_keeps_latest_run_per_key_and_sorts(tmp_path):
+    path = tmp_path / "runs.jsonl"
+    run(path, model="lstm", accuracy=0.70)
+    run(path, model="lstm", accuracy=0.75)  # re-run replaces the 0.70 row
+    run(path, model="lstm", split="val", accuracy=0.90)  # another split: its own row
+    run(path, model="mean", notebook="01", accuracy=0.72)
+    run(path, model="bilstm", accuracy=0.78)
+    run(path, model="attn", dataset="semeval2017a", notebook="03", accuracy=0.9, avg_rec=0.55)
+    run(path, model="lstm", dataset="semeval2017a", accuracy=0.6, avg_rec=0.60)
+
+    board = leaderboard(path)
+    assert list(board.columns) == experiments.LEADERBOARD_COLUMNS
+    assert board[["dataset", "model", "split"]].values.tolist() == [
+        ["mr", "lstm", "val"],
+        ["mr", "bilstm", "test"],
+        ["mr", "lstm", "test"],
+        ["mr", "mean", "test"],
+        # semeval2017a ranks by AvgRec, not accuracy
+        ["semeval2017a", "lstm", "test"],
+        ["semeval2017a", "attn", "test"],
+    ]
+    assert board.loc[2, "accuracy"] == 0.75
+
+    everything = leaderboard(path, latest=False)
+    assert len(everything) == 7
+
+    mr_02 = leaderboard(path, notebook="02", dataset="mr")
+    assert mr_02["model"].tolist() == ["lstm", "bilstm", "lstm"]
+    by_accuracy = leaderboard(path, dataset="semeval2017a", metric="accuracy")
+    assert by_accuracy["model"].tolist() == ["attn", "lstm"]
+
+
+def test_leaderboard_of_missing_file_is_empty_with_columns(tmp_path):
+    board = leaderboard(tmp_path / "none.jsonl")
+    assert board.empty and list(board.columns) == experiments.LEADERBOARD_COLUMNS
+
+
+def test_markdown_table_header_separator_and_one_line_per_row():
+    df = pd.DataFrame(
+        {
+            "model": ["lstm", "a|b", "mean"],
+            "accuracy": [0.81234, 0.5, np.nan],
+            "epochs": [5.0, np.nan, 10.0],
+            "n_params": [1000, 20, 3],
+        }
+    )
+    lines = markdown_table(df).splitlines()
+    assert lines == [
+        "| model | accuracy | epochs | n_params |",
+        "| --- | ---: | ---: | ---: |",
+        "| lstm | 0.812 | 5 | 1000 |",
+        "| a\\|b | 0.500 |  | 20 |",
+        "| mean |  | 10 | 3 |",
+    ]
+    assert markdown_table(df, digits=1).splitlines()[2].startswith("| lstm | 0.8 |")
+
+
+README = """# labkit
+
+Intro text.
+
+<!-- results:start -->
+old table
+<!-- results:end -->
+
+More text.
+"""
+
+
+def test_write_readme_table_replaces_only_between_markers(tmp_path):
+    runs = tmp_path / "runs.jsonl"
+    run(runs, model="lstm", accuracy=0.75)
+    run(runs, model="bilstm", accuracy=0.78)
+    readme = tmp_path / "README.md"
+    readme.write_text(README)
+
+    table = write_readme_table(readme, runs_path=runs)
+    text = readme.read_text()
+    assert table == markdown_table(leaderboard(runs))
+    assert "old table" not in text
+    before, rest = text.split("<!-- results:start -->\n")
+    inside, after = rest.split("\n<!-- results:end -->")
+    assert before == README.split("<!-- results:start -->")[0]
+    assert after == "\n\nMore text.\n"
+    assert inside == table
+    assert len(inside.splitlines()) == 2 + 2  # header, separator, two runs
+
+    write_readme_table(readme, runs_path=runs)
+    assert readme.read_text() == text  # idempotent
+
+
+def test_write_readme_table_uses_default_runs_path_and_needs_markers(monkeypatch, tmp_path):
+    monkeypatch.setenv("LABKIT_RUNS", str(tmp_path / "env-runs.jsonl"))
+    readme = tmp_path / "README.md"
+    readme.write_text(README)
+    assert write_readme_table(readme) == "_No runs logged yet._"
+    run(None, model="from-env")
+    assert "from-env" in write_readme_table(readme)
+
+    readme.write_text("# no markers\n")
+    with pytest.raises(ValueError, match="results:start"):
+        write_readme_table(readme)
+    assert readme.read_text() == "# no markers\n"

@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+import torch
+
+from labkit.models import BaselineDNN
+
+
+def embeddings(vocab=30, dim=8):
+    matrix = np.random.default_rng(0).normal(size=(vocab, dim)).astype("float32")
+    matrix[0] = 0
+    return matrix
+
+
+@pytest.mark.parametrize("pooling", ["mean", "mean_max"])
+def test_baseline_ignores_padding_and_batch_order(pooling):
+    torch.manual_seed(0)
+    model = BaselineDNN(3, embeddings(), pooling=pooling).eval()
+    x = torch.tensor([[5, 6, 7, 0], [8, 9, 0, 0], [10, 11, 12, 13]])
+    lengths = torch.tensor([3, 2, 4])
+    logits = model(x, lengths)
+    padded = torch.cat([x, torch.zeros(3, 5, dtype=torch.long)], dim=1)
+    torch.testing.assert_close(model(padded, lengths), logits)
+    order = torch.tensor([2, 0, 1])
+    torch.testing.assert_close(model(x[order], lengths[order]), logits[order])
+
+
+def test_mean_max_vector_is_mean_joined_with_max():
+    emb = embeddings()
+    model = BaselineDNN(2, emb, pooling="mean_max")
+    u = model.sentence_vector(torch.tensor([[3, 4, 0]]), torch.tensor([2]))
+    expected = np.concatenate([emb[[3, 4]].mean(0), emb[[3, 4]].max(0)])
+    np.testing.assert_allclose(u[0].detach().numpy(), expected, rtol=1e-6)
+
+
+def test_embeddings_are_frozen_unless_trainable_and_start_pretrained():
+    emb = embeddings()
+    x, lengths = torch.tensor([[3, 4]]), torch.tensor([2])
+    for trainable in (False, True):
+        model = BaselineDNN(2, emb, trainable_emb=trainable)
+        np.testing.assert_array_equal(model.embedding.weight.detach().numpy(), emb)
+        model(x, lengths).sum().backward()
+        assert (model.embedding.weight.grad is not None) == trainable
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="pooling"):
+        BaselineDNN(2, embeddings(), pooling="median")
+    with pytest.raises(ValueError, match="activation"):
+        BaselineDNN(2, embeddings(), activation_name="swishy")

@@ -1,0 +1,119 @@
+import numpy as np
+import pytest
+import torch
+
+from labkit.batching import SentenceDataset, make_loader
+from labkit.embeddings import Vocab
+from labkit.models import BaselineDNN
+from labkit.training import (EarlyStopper, evaluate, fit, load_checkpoint, make_optimizer,
+                             predict, save_checkpoint, set_seed)
+
+LABELS = ["negative", "positive"]
+
+
+def toy_data(n=300, seed=0):
+    """Sentences of ids 2..21; the label says whether 'good' words (ids 2..6) outnumber 'bad' (7..11)."""
+    rng = np.random.default_rng(seed)
+    sentences, labels = [], []
+    for _ in range(n):
+        ids = rng.integers(2, 22, size=rng.integers(1, 12)).tolist()
+        good, bad = sum(2 <= i <= 6 for i in ids), sum(7 <= i <= 11 for i in ids)
+        if good == bad:
+            ids.append(2)
+            good += 1
+        sentences.append(ids)
+        labels.append(int(good > bad))
+    return SentenceDataset(sentences, labels)
+
+
+def toy_embeddings(dim=8, seed=0):
+    matrix = np.random.default_rng(seed).normal(size=(22, dim)).astype("float32")
+    matrix[0] = 0
+    return matrix
+
+
+def train_once(seed, epochs=3, lr=0.03):
+    set_seed(seed)
+    model = BaselineDNN(2, toy_embeddings(), trainable_emb=True, hidden_size=16)
+    data = toy_data()
+    result = fit(model, make_loader(data, 32, shuffle=True, seed=seed), make_loader(toy_data(100, 1), 64),
+                 labels=LABELS, epochs=epochs, lr=lr, progress=False, device="cpu")
+    return model, result
+
+
+def test_fit_learns_and_records_each_epoch():
+    model, result = train_once(0, epochs=10)
+    assert len(result.history) == result.epochs <= 10
+    losses = [h["train_loss"] for h in result.history]
+    assert losses[-1] < losses[0]
+    assert {"train_loss", "val_loss", "train_accuracy", "val_accuracy", "val_macro_f1", "lr"} <= set(result.history[0])
+    assert evaluate(model, toy_data(200, 2), LABELS)["accuracy"] > 0.8
+
+
+def test_same_seed_same_metrics_on_cpu():
+    _, a = train_once(7)
+    _, b = train_once(7)
+    _, c = train_once(8)
+    assert a.history == [{**h} for h in b.history]
+    assert a.history[-1]["val_loss"] != c.history[-1]["val_loss"]
+
+
+def test_early_stopper_stops_and_restores_best_weights():
+    model = torch.nn.Linear(1, 1)
+    stopper = EarlyStopper(patience=2)
+    for epoch, loss in enumerate([3.0, 1.0, 2.0, 2.5], start=1):
+        with torch.no_grad():
+            model.weight.fill_(epoch)
+        stop = stopper.step(loss, model)
+    assert stop and stopper.best_epoch == 2
+    stopper.restore(model)
+    assert model.weight.item() == 2.0
+
+
+def test_fit_restores_weights_of_best_validation_epoch():
+    set_seed(0)
+    model = BaselineDNN(2, toy_embeddings(), trainable_emb=True, hidden_size=16)
+    train, val = make_loader(toy_data(), 32, shuffle=True), make_loader(toy_data(100, 1), 64)
+    result = fit(model, train, val, labels=LABELS, epochs=40, lr=0.1, patience=2, progress=False)
+    best = min(h["val_loss"] for h in result.history)
+    assert result.history[result.best_epoch - 1]["val_loss"] == best
+    criterion = torch.nn.CrossEntropyLoss(reduction="sum")
+    with torch.no_grad():
+        total = sum(criterion(model(x, lengths), y).item() for x, lengths, y in val)
+    assert total / 100 == pytest.approx(best, rel=1e-5)
+
+
+def test_scheduler_and_optimizer_names():
+    set_seed(0)
+    model = BaselineDNN(2, toy_embeddings(), hidden_size=16)
+    result = fit(model, make_loader(toy_data(), 32), make_loader(toy_data(50, 1), 64), epochs=3,
+                 optimizer="sgd", lr=0.1, patience=None, progress=False,
+                 scheduler=lambda opt: torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5))
+    assert [round(h["lr"], 4) for h in result.history] == [0.1, 0.05, 0.025]
+    with pytest.raises(ValueError, match="unknown optimizer"):
+        make_optimizer("adamax2", model.parameters())
+
+
+def test_predict_keeps_dataset_order():
+    model, _ = train_once(0)
+    data = toy_data(50, 3)
+    probs, pred = predict(model, data)
+    for i in [0, 17, 49]:
+        x = torch.tensor([data.sentences[i]])
+        single = torch.softmax(model(x, torch.tensor([x.size(1)])), -1)[0].detach().numpy()
+        np.testing.assert_allclose(probs[i], single, rtol=1e-5, atol=1e-6)
+    assert (pred == probs.argmax(1)).all()
+
+
+def test_checkpoint_round_trip_gives_identical_predictions(tmp_path):
+    model, _ = train_once(0)
+    vocab = Vocab(["<pad>", "<unk>"] + [f"w{i}" for i in range(2, 22)])
+    path = save_checkpoint(tmp_path / "m.pt", model, vocab=vocab, labels=LABELS,
+                           model_kwargs={"output_size": 2, "trainable_emb": True, "hidden_size": 16},
+                           config={"lr": 1e-3})
+    loaded = load_checkpoint(path, device="cpu")
+    data = toy_data(80, 4)
+    np.testing.assert_array_equal(predict(loaded.model, data)[0], predict(model, data)[0])
+    assert loaded.labels == LABELS and loaded.vocab.itos == vocab.itos and loaded.config == {"lr": 1e-3}
+    with pytest.raises(FileNotFoundError, match="no checkpoint"):
+        load_checkpoint(tmp_path / "missing.pt")
