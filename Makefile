@@ -22,12 +22,12 @@ $(STAMP): pyproject.toml requirements.txt constraints.txt
 
 setup: $(STAMP)
 
-# Full mode: every notebook top to bottom, outputs saved in place, runs logged to
-# results/runs.jsonl, and the README's results table rebuilt from that registry.
+# Full mode: every notebook top to bottom, outputs saved in place (without progress bars),
+# runs logged to results/runs.jsonl, and the README's results table rebuilt from that registry.
 run: setup
 	@for nb in $(NOTEBOOKS); do \
 	  echo "== $$nb"; start=$$(date +%s); \
-	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	  LABKIT_QUIET=1 $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=-1 --ExecutePreprocessor.kernel_name=python3 "$$nb" || exit 1; \
 	  echo "   $$(( $$(date +%s) - start )) s"; \
 	done
