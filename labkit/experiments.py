@@ -248,10 +248,17 @@ def markdown_table(df: pd.DataFrame, digits: int = 3) -> str:
     return "\n".join(lines)
 
 
-def write_readme_table(readme_path: str | Path, runs_path: str | Path | None = None) -> str:
+README_COLUMNS = ["dataset", "notebook", "model", "accuracy", "macro_f1", "macro_recall", "f1_pn",
+                  "epochs", "seconds", "n_params", "device"]
+
+
+def write_readme_table(readme_path: str | Path, runs_path: str | Path | None = None,
+                       top: int = 3) -> str:
     """Replace the text between the results markers in ``readme_path`` with the leaderboard.
 
-    The markers stay; running it twice gives the same file. Returns the table written.
+    Only the ``top`` best runs of each notebook and dataset are shown (every run stays
+    in the registry). The markers stay; running it twice gives the same file. Returns
+    the table written.
     """
     readme_path = Path(readme_path)
     text = readme_path.read_text("utf-8")
@@ -262,6 +269,7 @@ def write_readme_table(readme_path: str | Path, runs_path: str | Path | None = N
             "add them where the results table belongs"
         )
     board = leaderboard(path=runs_path)
+    board = board.groupby(["dataset", "notebook"], sort=False).head(top)[README_COLUMNS]
     table = markdown_table(board) if len(board) else "_No runs logged yet._"
     new = text[: start + len(START)] + "\n" + table + "\n" + text[end:]
     readme_path.write_text(new, encoding="utf-8")

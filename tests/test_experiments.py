@@ -231,21 +231,24 @@ def test_write_readme_table_replaces_only_between_markers(tmp_path):
     runs = tmp_path / "runs.jsonl"
     run(runs, model="lstm", accuracy=0.75)
     run(runs, model="bilstm", accuracy=0.78)
+    run(runs, model="gru", accuracy=0.70)
+    run(runs, model="tfidf", notebook="01", accuracy=0.79)
     readme = tmp_path / "README.md"
     readme.write_text(README)
 
-    table = write_readme_table(readme, runs_path=runs)
+    table = write_readme_table(readme, runs_path=runs, top=2)
     text = readme.read_text()
-    assert table == markdown_table(leaderboard(runs))
+    expected = leaderboard(runs).query("model != 'gru'")[experiments.README_COLUMNS]
+    assert table == markdown_table(expected)  # the 2 best of notebook 02, the one of 01
     assert "old table" not in text
     before, rest = text.split("<!-- results:start -->\n")
     inside, after = rest.split("\n<!-- results:end -->")
     assert before == README.split("<!-- results:start -->")[0]
     assert after == "\n\nMore text.\n"
     assert inside == table
-    assert len(inside.splitlines()) == 2 + 2  # header, separator, two runs
+    assert len(inside.splitlines()) == 2 + 3  # header, separator, three runs
 
-    write_readme_table(readme, runs_path=runs)
+    write_readme_table(readme, runs_path=runs, top=2)
     assert readme.read_text() == text  # idempotent
 
 
