@@ -11,6 +11,10 @@ ifneq ($(wildcard ../shared/data),)
 export LABKIT_DATA_DIR ?= $(abspath ../shared/data)
 endif
 
+# One torch thread: these models are small, and on a 2-core machine a second thread mostly
+# waits for the first (benchmarks/threads.py measures it). Override: make run OMP_NUM_THREADS=2
+export OMP_NUM_THREADS ?= 1
+
 .PHONY: setup run test unit notebooks bench readme clean
 
 $(STAMP): pyproject.toml requirements.txt constraints.txt

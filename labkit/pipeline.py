@@ -36,6 +36,7 @@ class Task:
     val: SentenceDataset
     test: SentenceDataset
     train_df: pd.DataFrame            # the training split (validation held out), text and label
+    val_df: pd.DataFrame
     test_df: pd.DataFrame
 
     def encode(self, texts, labels=None) -> SentenceDataset:
@@ -92,7 +93,7 @@ def prepare_task(dataset: str, *, vectors="glove-6b-50d", max_length: int | None
         train=as_dataset(train_tokens, train_df),
         val=as_dataset([tokenize(t) for t in val_df.text], val_df),
         test=as_dataset([tokenize(t) for t in test_df.text], test_df),
-        train_df=train_df, test_df=test_df.reset_index(drop=True),
+        train_df=train_df, val_df=val_df, test_df=test_df.reset_index(drop=True),
     )
 
 
@@ -138,7 +139,9 @@ def run_experiment(task: Task, name: str, model_class, model_kwargs: dict | None
             model_kwargs={"output_size": len(task.labels), **model_kwargs},
             vocab=task.vocab, labels=task.labels, config={**config, "max_length": task.max_length})
     if log:
-        log_run(notebook=notebook, dataset=task.name, model=name, metrics=metrics, config=config,
+        best = result.history[result.best_epoch - 1] if result.history else {}
+        val = {k: v for k, v in best.items() if k in ("val_accuracy", "val_macro_f1")}
+        log_run(notebook=notebook, dataset=task.name, model=name, metrics={**metrics, **val}, config=config,
                 epochs=result.epochs, seconds=seconds, device=result.device, seed=seed,
                 n_params=count_parameters(model))
     return experiment

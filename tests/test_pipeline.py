@@ -42,6 +42,8 @@ def test_run_experiment_logs_one_run_and_saves_a_usable_checkpoint(task, tmp_pat
     assert record["model"] == "mean‖max test" and record["dataset"] == "mr" and record["epochs"] == 2
     assert record["metrics"]["accuracy"] == pytest.approx(exp.metrics["accuracy"])
     assert record["config"]["pooling"] == "mean_max"
+    best = exp.fit.history[exp.fit.best_epoch - 1]
+    assert record["metrics"]["val_accuracy"] == pytest.approx(best["val_accuracy"])
     loaded = load_checkpoint(exp.checkpoint, device="cpu")
     np.testing.assert_allclose(predict(loaded.model, task.test)[0], exp.probs, rtol=1e-5, atol=1e-6)
 
