@@ -1,6 +1,12 @@
 """Sentence classifiers; every one has ``forward(x, lengths) -> logits``."""
+from .attention import MultiHeadAttentionModel, SimpleSelfAttentionModel, TransformerEncoderModel
 from .baseline import BaselineDNN
+from .rnn import LSTM, RNNClassifier
 
-MODELS = {"BaselineDNN": BaselineDNN}
+MODELS = {"BaselineDNN": BaselineDNN, "SimpleSelfAttentionModel": SimpleSelfAttentionModel,
+          "MultiHeadAttentionModel": MultiHeadAttentionModel,
+          "TransformerEncoderModel": TransformerEncoderModel,
+          "LSTM": LSTM, "RNNClassifier": RNNClassifier}
 
-__all__ = ["BaselineDNN", "MODELS"]
+__all__ = ["BaselineDNN", "LSTM", "MODELS", "MultiHeadAttentionModel", "SimpleSelfAttentionModel",
+           "RNNClassifier", "TransformerEncoderModel"]
