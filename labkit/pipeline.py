@@ -64,16 +64,27 @@ def subsample(df: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFrame:
 def prepare_task(dataset: str, *, vectors="glove-6b-50d", max_length: int | None = None,
                  fast: bool = False, seed: int = 0, val_size: float = 0.1,
                  data_dir=None) -> Task:
-    """Load a built-in dataset, split off validation, build the vocab from training only.
+    """Load a built-in dataset with the lab's split and make it a :class:`Task`.
 
-    max_length: sentences are cut to this many tokens; ``None`` takes the 99th
-    percentile of the training lengths. fast: subsample to 2,000 training and 500 test
-    sentences (CI's fast mode).
+    fast: subsample to 2,000 training and 500 test sentences (CI's fast mode). The other
+    arguments are those of :func:`make_task`.
     """
     data = load_dataset(dataset, data_dir=data_dir)
     train_df, test_df = data.train, data.test
     if fast:
         train_df, test_df = subsample(train_df, FAST_TRAIN, seed), subsample(test_df, FAST_TEST, seed)
+    return make_task(dataset, data.labels, train_df, test_df, vectors=vectors,
+                     max_length=max_length, seed=seed, val_size=val_size)
+
+
+def make_task(name: str, labels: list[str], train_df: pd.DataFrame, test_df: pd.DataFrame, *,
+              vectors="glove-6b-50d", max_length: int | None = None, seed: int = 0,
+              val_size: float = 0.1) -> Task:
+    """Split validation off ``train_df`` (stratified), build the vocab from training only.
+
+    max_length: sentences are cut to this many tokens; ``None`` takes the 99th
+    percentile of the training lengths.
+    """
     train_df, val_df = train_val_split(train_df, val_size=val_size, seed=seed)
     if isinstance(vectors, str):
         vectors = load_word_vectors(vectors)
@@ -85,10 +96,10 @@ def prepare_task(dataset: str, *, vectors="glove-6b-50d", max_length: int | None
 
     def as_dataset(tokens, df):
         ids = [vocab.encode(t) for t in tokens]
-        return SentenceDataset(ids, encode_labels(df.label, data.labels), max_length)
+        return SentenceDataset(ids, encode_labels(df.label, labels), max_length)
 
     return Task(
-        name=dataset, labels=data.labels, vocab=vocab, embeddings=embeddings,
+        name=name, labels=list(labels), vocab=vocab, embeddings=embeddings,
         max_length=max_length,
         train=as_dataset(train_tokens, train_df),
         val=as_dataset([tokenize(t) for t in val_df.text], val_df),
@@ -145,6 +156,43 @@ def run_experiment(task: Task, name: str, model_class, model_kwargs: dict | None
                 epochs=result.epochs, seconds=seconds, device=result.device, seed=seed,
                 n_params=count_parameters(model))
     return experiment
+
+
+def cross_validate(dataset: str, name: str, model_class, model_kwargs: dict | None = None, *,
+                   notebook: str, folds: int = 10, seed: int = 0, fast: bool = False,
+                   vectors="glove-6b-50d", **run_kwargs) -> pd.DataFrame:
+    """k-fold cross-validation over the whole dataset (training and test splits together).
+
+    Each fold builds its own vocabulary from its training part, holds out validation for
+    early stopping and tests on the fold. One run is logged with ``split=f"cv{folds}"``:
+    the mean of each metric over the folds (and the accuracy's standard deviation).
+    Returns one row of metrics per fold.
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    data = load_dataset(dataset)
+    everything = pd.concat([data.train, data.test], ignore_index=True)
+    if fast:
+        everything = subsample(everything, FAST_TRAIN, seed)
+    if isinstance(vectors, str):
+        vectors = load_word_vectors(vectors)
+    rows, start = [], time.perf_counter()
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for fold, (train_idx, test_idx) in enumerate(splitter.split(everything, everything.label)):
+        task = make_task(dataset, data.labels, everything.iloc[train_idx], everything.iloc[test_idx],
+                         vectors=vectors, seed=seed)
+        exp = run_experiment(task, name, model_class, model_kwargs, notebook=notebook, seed=seed,
+                             log=False, **run_kwargs)
+        rows.append({"fold": fold + 1, "epochs": exp.fit.epochs, **exp.metrics})
+    table = pd.DataFrame(rows).set_index("fold")
+    metrics = {**table.drop(columns="epochs").mean().to_dict(),
+               "accuracy_std": float(table.accuracy.std())}
+    log_run(notebook=notebook, dataset=dataset, model=name, split=f"cv{folds}", metrics=metrics,
+            config={"model_class": model_class.__name__, **(model_kwargs or {}), "folds": folds,
+                    **{k: _describe(v) for k, v in run_kwargs.items()}},
+            epochs=int(table.epochs.sum()), seconds=time.perf_counter() - start,
+            device=exp.fit.device, seed=seed, n_params=count_parameters(exp.model))
+    return table
 
 
 def count_parameters(model, trainable_only: bool = True) -> int:

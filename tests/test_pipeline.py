@@ -6,7 +6,8 @@ import pytest
 
 from labkit.data import DataFormatError
 from labkit.models import BaselineDNN
-from labkit.pipeline import evaluate_file, predict_texts, prepare_task, run_experiment, subsample
+from labkit.pipeline import (cross_validate, evaluate_file, predict_texts, prepare_task,
+                             run_experiment, subsample)
 from labkit.text import tokenize
 from labkit.training import load_checkpoint, predict
 
@@ -68,3 +69,14 @@ def test_evaluate_file_matches_test_metrics_and_predicts_unlabelled(task, tmp_pa
     bad.write_text("text,label\ngreat,awesome\n", encoding="utf-8")
     with pytest.raises(DataFormatError, match="bad.csv"):
         evaluate_file(bad, {"m": exp.model}, task)
+
+
+def test_cross_validate_logs_one_cv_run_with_fold_means(tmp_path, monkeypatch):
+    runs = tmp_path / "runs.jsonl"
+    monkeypatch.setenv("LABKIT_RUNS", str(runs))
+    table = cross_validate("mr", "mean", BaselineDNN, notebook="test", folds=3, fast=True, seed=0,
+                           epochs=1, progress=False)
+    assert list(table.index) == [1, 2, 3]
+    record = json.loads(runs.read_text().strip())
+    assert record["split"] == "cv3" and record["epochs"] == 3
+    assert record["metrics"]["accuracy"] == pytest.approx(table.accuracy.mean())
