@@ -245,3 +245,18 @@ def attention_heatmap(words: Sequence[str], weights, ax=None, row_labels=None) -
     ax.set_yticks(range(len(row_labels)), labels=list(row_labels))
     ax.figure.colorbar(image, ax=ax, fraction=0.04)
     return ax
+
+
+def evaluation_panels(history, y_true, probs, labels: Sequence[str], title: str = ""):
+    """Learning curves, confusion matrix and ROC curves of one trained model, side by side.
+
+    ``history``: the per-epoch records of :func:`labkit.training.fit`; ``probs``: (N, K)
+    test-set probabilities. Returns the figure.
+    """
+    fig, axes = plt.subplots(1, 4, figsize=(20, 3.6))
+    learning_curves(history, ax=axes[:2])
+    confusion_matrix(y_true, np.asarray(probs).argmax(axis=1), labels, ax=axes[2])
+    roc_curves(y_true, probs, labels, ax=axes[3])
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -177,3 +177,17 @@ def test_attention_heatmap_accepts_tensors_with_grad():
     weights = torch.softmax(torch.randn(3, requires_grad=True), 0)
     ax = plots.attention_heatmap(["a", "b", "c"], weights)
     np.testing.assert_allclose(ax.images[0].get_array()[0], weights.detach().numpy(), rtol=1e-6)
+
+
+def test_evaluation_panels_draws_curves_matrix_and_roc():
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet([1, 1, 1], size=60)
+    y = rng.integers(0, 3, size=60)
+    history = [{"epoch": e, "train_loss": 1 / e, "val_loss": 1.1 / e, "val_accuracy": 0.5} for e in (1, 2, 3)]
+    fig = plots.evaluation_panels(history, y, probs, ["negative", "neutral", "positive"], title="t")
+    curves, scores, matrix, roc = fig.axes[:4]
+    assert len(curves.get_lines()[0].get_xdata()) == 3
+    np.testing.assert_array_equal(matrix.images[0].get_array(),
+                                  sk_confusion_matrix(y, probs.argmax(1), labels=[0, 1, 2]))
+    assert len([t for t in roc.get_legend().get_texts() if "AUC" in t.get_text()]) == 3
+    assert fig._suptitle.get_text() == "t"
