@@ -46,9 +46,10 @@ test: setup unit notebooks
 unit: setup
 	LABKIT_QUIET=1 $(BIN)/python -m pytest -q tests --doctest-modules labkit
 
+# Two notebooks at a time (pytest-xdist, one notebook per worker).
 notebooks: setup
-	LABKIT_FAST=1 LABKIT_QUIET=1 $(BIN)/python -m pytest -q --nbval-lax --nbval-current-env \
-	  --nbval-sanitize-with notebooks/sanitize.cfg $(NOTEBOOKS)
+	LABKIT_FAST=1 LABKIT_QUIET=1 $(BIN)/python -m pytest -q -n 2 --dist loadfile --nbval-lax \
+	  --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg $(NOTEBOOKS)
 
 bench: setup
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python "$$b" || exit 1; done
