@@ -6,7 +6,6 @@ validation set, step the scheduler, and let :class:`EarlyStopper` decide whether
 """
 from __future__ import annotations
 
-import copy
 import os
 import random
 import time

@@ -187,16 +187,6 @@ def test_position_kinds():
         MultiHeadAttentionModel(2, embeddings(), n_head=DIM + 1)
 
 
-def test_embeddings_frozen_unless_trainable_and_start_pretrained():
-    emb = embeddings()
-    x, lengths = torch.tensor([[3, 4]]), torch.tensor([2])
-    for trainable in (False, True):
-        model = SimpleSelfAttentionModel(2, emb, trainable_emb=trainable)
-        np.testing.assert_array_equal(model.embedding.weight.detach().numpy(), emb)
-        model(x, lengths).sum().backward()
-        assert (model.embedding.weight.grad is not None) == trainable
-
-
 @pytest.mark.parametrize("name", CONFIGS)
 def test_checkpoint_round_trip_gives_identical_predictions(name, tmp_path):
     cls, kwargs = CONFIGS[name]

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from labkit.models import BaselineDNN
+from labkit.models import MODELS, BaselineDNN
 
 
 def embeddings(vocab=30, dim=8):
@@ -32,14 +32,35 @@ def test_mean_max_vector_is_mean_joined_with_max():
     np.testing.assert_allclose(u[0].detach().numpy(), expected, rtol=1e-6)
 
 
-def test_embeddings_are_frozen_unless_trainable_and_start_pretrained():
+# One small configuration of every registered model (a new model must be added here).
+CONFIGS = {
+    "BaselineDNN": {"pooling": "mean_max"},
+    "LSTM": {"bidirectional": True, "hidden_size": 5},
+    "RNNClassifier": {"cell": "gru", "num_layers": 2, "skip_every": 1, "pooling": "attention",
+                      "bidirectional": True, "hidden_size": 6},
+    "SimpleSelfAttentionModel": {"max_length": 8},
+    "MultiHeadAttentionModel": {"max_length": 8, "n_head": 2},
+    "TransformerEncoderModel": {"max_length": 8, "n_head": 2, "n_layer": 2},
+}
+
+
+def test_every_registered_model_is_covered():
+    assert set(CONFIGS) == set(MODELS)
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_embeddings_are_frozen_unless_trainable_and_start_pretrained(name):
     emb = embeddings()
-    x, lengths = torch.tensor([[3, 4]]), torch.tensor([2])
+    x, lengths = torch.tensor([[3, 4, 0], [5, 6, 7]]), torch.tensor([2, 3])
     for trainable in (False, True):
-        model = BaselineDNN(2, emb, trainable_emb=trainable)
+        torch.manual_seed(0)
+        model = MODELS[name](2, emb, trainable_emb=trainable, **CONFIGS[name])
         np.testing.assert_array_equal(model.embedding.weight.detach().numpy(), emb)
         model(x, lengths).sum().backward()
-        assert (model.embedding.weight.grad is not None) == trainable
+        grad = model.embedding.weight.grad
+        assert (grad is not None) == trainable
+        if trainable:
+            assert grad[3].abs().sum() > 0 and grad[0].eq(0).all()   # the padding row never moves
 
 
 def test_bad_arguments_are_named():

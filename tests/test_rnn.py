@@ -79,22 +79,6 @@ def test_attention_is_the_masked_softmax_of_the_final_state_against_the_outputs(
         torch.testing.assert_close(u[i], a @ h)
 
 
-@pytest.mark.parametrize("build", [
-    lambda trainable: LSTM(2, embeddings(), trainable_emb=trainable, bidirectional=True),
-    lambda trainable: RNNClassifier(2, embeddings(), cell="gru", num_layers=2, skip_every=1,
-                                    pooling="attention", trainable_emb=trainable),
-])
-def test_embeddings_are_trained_only_when_trainable_and_start_pretrained(build):
-    for trainable in (False, True):
-        model = build(trainable)
-        np.testing.assert_array_equal(model.embedding.weight.detach().numpy(), embeddings())
-        model(X, LENGTHS).sum().backward()
-        grad = model.embedding.weight.grad
-        assert (grad is not None) == trainable
-        if trainable:
-            assert grad[5].abs().sum() > 0 and grad[0].eq(0).all()   # padding row never moves
-
-
 def test_bilstm_vector_is_forward_after_last_word_and_backward_after_first():
     torch.manual_seed(0)
     emb = embeddings()
