@@ -212,7 +212,8 @@ def leaderboard(
     columns = list(LEADERBOARD_COLUMNS)
     if metric is not None and metric not in columns and METRIC_ALIASES.get(metric) not in columns:
         columns.insert(4, metric)
-    return df.reindex(columns=columns).reset_index(drop=True)
+    df = df.reindex(columns=columns).reset_index(drop=True)
+    return df.astype({"epochs": "Int64", "n_params": "Int64"})  # whole numbers, blanks allowed
 
 
 def _cell(value, digits: int, integral: bool) -> str:
