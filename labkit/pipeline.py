@@ -148,7 +148,7 @@ def run_experiment(task: Task, name: str, model_class, model_kwargs: dict | None
         experiment.checkpoint = save_checkpoint(
             Path(checkpoint_dir) / task.name / f"{_slug(name)}.pt", model,
             model_kwargs={"output_size": len(task.labels), **model_kwargs},
-            vocab=task.vocab, labels=task.labels, config={**config, "max_length": task.max_length})
+            vocab=task.vocab, labels=task.labels, config=config)
     if log:
         best = result.history[result.best_epoch - 1] if result.history else {}
         val = {k: v for k, v in best.items() if k in ("val_accuracy", "val_macro_f1")}
