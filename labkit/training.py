@@ -145,7 +145,7 @@ def _run_epoch(model, loader, loss_fn, device, optimizer=None, scaler=None, clip
     return total_loss / len(y_all), y_all, pred_all
 
 
-def _epoch_record(epoch, split, loss, y, pred, labels):
+def _epoch_record(split, loss, y, pred, labels):
     metrics = classification_metrics(y, pred, labels)
     return {f"{split}_loss": loss, f"{split}_accuracy": metrics["accuracy"],
             f"{split}_macro_f1": metrics["macro_f1"]}
@@ -180,10 +180,10 @@ def fit(model: nn.Module, train_loader, val_loader=None, *, labels: list[str] | 
     bar = tqdm(range(1, epochs + 1), desc="epochs", disable=not show, leave=False)
     for epoch in bar:
         record = {"epoch": epoch, "lr": optimizer.param_groups[0]["lr"]}
-        record.update(_epoch_record(epoch, "train", *_run_epoch(
+        record.update(_epoch_record("train", *_run_epoch(
             model, train_loader, loss_fn, device, optimizer, scaler, clip_norm), labels))
         if val_loader is not None:
-            record.update(_epoch_record(epoch, "val", *_run_epoch(
+            record.update(_epoch_record("val", *_run_epoch(
                 model, val_loader, loss_fn, device), labels))
         result.history.append(record)
         bar.set_postfix({k: round(v, 4) for k, v in record.items() if k.endswith("loss")})
