@@ -11,7 +11,9 @@ The helpers at the bottom (:func:`lengths_to_mask`, :func:`last_timestep`,
 """
 from __future__ import annotations
 
+import itertools
 import random
+from collections import Counter
 from typing import Iterator, Sequence
 
 import torch
@@ -73,46 +75,64 @@ class BucketBatchSampler(Sampler[list[int]]):
     """Batches of sentences of similar length, so little time is spent on padding.
 
     The indices are shuffled, cut into pools of ``pool_size`` batches, each pool sorted by
-    length and cut into batches; the batches are then shuffled. With ``shuffle=False`` the
-    order is fixed: sentences sorted by length, longest first.
+    length and cut into batches; the batches are then shuffled. With ``exact_length=True``
+    every batch holds sentences of one length only (the last batch of each length may be
+    smaller): a packed RNN then runs as fast as on a plain tensor. With ``shuffle=False``
+    the order is fixed: sentences sorted by length, longest first.
+
+    >>> sampler = BucketBatchSampler([3, 1, 3, 2, 3], batch_size=2, exact_length=True)
+    >>> sorted(sorted(batch) for batch in sampler)
+    [[0, 2], [1], [3], [4]]
     """
 
     def __init__(self, lengths: Sequence[int], batch_size: int, shuffle: bool = True,
-                 pool_size: int = 50, seed: int = 0):
+                 pool_size: int = 50, seed: int = 0, exact_length: bool = False):
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self.lengths, self.batch_size = list(lengths), batch_size
-        self.shuffle, self.pool_size = shuffle, pool_size
+        self.shuffle, self.pool_size, self.exact_length = shuffle, pool_size, exact_length
         self.rng = random.Random(seed)
 
     def __iter__(self) -> Iterator[list[int]]:
         order = list(range(len(self.lengths)))
         if not self.shuffle:
             order.sort(key=lambda i: -self.lengths[i])
-            yield from self._chunks(order)
+            yield from self._batches(order)
             return
         self.rng.shuffle(order)
-        pool = self.batch_size * self.pool_size
+        pool = len(order) if self.exact_length else self.batch_size * self.pool_size
         batches = []
         for start in range(0, len(order), pool):
             chunk = sorted(order[start:start + pool], key=lambda i: self.lengths[i])
-            batches.extend(self._chunks(chunk))
+            batches.extend(self._batches(chunk))
         self.rng.shuffle(batches)
         yield from batches
 
-    def _chunks(self, indices: list[int]) -> Iterator[list[int]]:
-        for start in range(0, len(indices), self.batch_size):
-            yield indices[start:start + self.batch_size]
+    def _batches(self, indices: list[int]) -> Iterator[list[int]]:
+        """Cut length-sorted indices into batches (never across a length if exact_length)."""
+        groups = [indices]
+        if self.exact_length:
+            groups = [list(g) for _, g in itertools.groupby(indices, key=lambda i: self.lengths[i])]
+        for group in groups:
+            for start in range(0, len(group), self.batch_size):
+                yield group[start:start + self.batch_size]
 
     def __len__(self) -> int:
+        if self.exact_length:
+            counts = Counter(self.lengths).values()
+            return sum(-(-n // self.batch_size) for n in counts)
         return -(-len(self.lengths) // self.batch_size)
 
 
 def make_loader(dataset: SentenceDataset, batch_size: int = 64, shuffle: bool = False,
-                bucket: bool = True, seed: int = 0) -> DataLoader:
-    """A DataLoader yielding ``(x, lengths, y)``; length-bucketed unless ``bucket=False``."""
+                bucket: bool = True, seed: int = 0, exact_length: bool = False) -> DataLoader:
+    """A DataLoader yielding ``(x, lengths, y)``; length-bucketed unless ``bucket=False``.
+
+    exact_length: every batch holds one sentence length (see :class:`BucketBatchSampler`).
+    """
     if bucket:
-        sampler = BucketBatchSampler(dataset.lengths, batch_size, shuffle=shuffle, seed=seed)
+        sampler = BucketBatchSampler(dataset.lengths, batch_size, shuffle=shuffle, seed=seed,
+                                     exact_length=exact_length)
         return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate)
     generator = torch.Generator().manual_seed(seed)
     return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, collate_fn=collate,

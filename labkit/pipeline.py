@@ -45,9 +45,14 @@ class Task:
         y = None if labels is None else encode_labels(pd.Series(labels), self.labels)
         return SentenceDataset(ids, y, self.max_length)
 
-    def loaders(self, batch_size: int = 64, seed: int = 0, bucket: bool = True):
-        """(train_loader, val_loader); the training batches are shuffled with ``seed``."""
-        train = make_loader(self.train, batch_size, shuffle=True, bucket=bucket, seed=seed)
+    def loaders(self, batch_size: int = 64, seed: int = 0, bucket: bool = True,
+                exact_length: bool = False):
+        """(train_loader, val_loader); the training batches are shuffled with ``seed``.
+
+        exact_length: training batches of one sentence length each (fastest for RNNs).
+        """
+        train = make_loader(self.train, batch_size, shuffle=True, bucket=bucket, seed=seed,
+                            exact_length=exact_length)
         val = make_loader(self.val, 256, shuffle=False, bucket=bucket)
         return train, val
 
@@ -122,18 +127,20 @@ class Experiment:
 
 def run_experiment(task: Task, name: str, model_class, model_kwargs: dict | None = None, *,
                    notebook: str, epochs: int = 20, batch_size: int = 64, seed: int = 0,
-                   checkpoint_dir=None, log: bool = True, **fit_kwargs) -> Experiment:
+                   exact_length: bool = False, checkpoint_dir=None, log: bool = True,
+                   **fit_kwargs) -> Experiment:
     """Seed, build ``model_class(n_classes, embeddings, **model_kwargs)``, train, test, log.
 
     Safe to re-run: the same seed gives the same model. ``fit_kwargs`` go to
-    :func:`labkit.training.fit` (optimizer, lr, clip_norm, patience, scheduler, …).
+    :func:`labkit.training.fit` (optimizer, lr, clip_norm, patience, scheduler, …);
+    ``exact_length`` to :meth:`Task.loaders`.
     The run is appended to the registry and, with ``checkpoint_dir``, saved to
     ``checkpoint_dir/<dataset>/<name>.pt``.
     """
     model_kwargs = dict(model_kwargs or {})
     set_seed(seed)
     model = model_class(len(task.labels), task.embeddings, **model_kwargs)
-    train_loader, val_loader = task.loaders(batch_size, seed)
+    train_loader, val_loader = task.loaders(batch_size, seed, exact_length=exact_length)
     start = time.perf_counter()
     result = fit(model, train_loader, val_loader, labels=task.labels, epochs=epochs, **fit_kwargs)
     probs, pred = predict(model, task.test)
@@ -141,6 +148,7 @@ def run_experiment(task: Task, name: str, model_class, model_kwargs: dict | None
     metrics = classification_metrics(np.asarray(task.test.labels), pred, task.labels)
 
     config = {"model_class": model_class.__name__, **model_kwargs, "batch_size": batch_size,
+              **({"exact_length": True} if exact_length else {}),
               "max_length": task.max_length, "best_epoch": result.best_epoch,
               **{k: _describe(v) for k, v in fit_kwargs.items()}}
     experiment = Experiment(name, model, result, metrics, probs, config)

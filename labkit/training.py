@@ -218,13 +218,16 @@ def predict(model: nn.Module, dataset: SentenceDataset, batch_size: int = 256,
     """
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(device).eval()
-    loader = make_loader(dataset, batch_size, shuffle=False, bucket=False)
+    loader = make_loader(dataset, batch_size, shuffle=False)          # longest sentences first
+    order = [i for batch in loader.batch_sampler for i in batch]
     probs = []
     for x, lengths, _ in loader:
         with _autocast(device):
             logits = model(x.to(device), lengths)
         probs.append(torch.softmax(logits.float(), dim=-1).cpu())
-    probs = torch.cat(probs).numpy()
+    probs_sorted = torch.cat(probs).numpy()
+    probs = np.empty_like(probs_sorted)
+    probs[order] = probs_sorted                                         # back to dataset order
     return probs, probs.argmax(axis=1)
 
 

@@ -1,3 +1,4 @@
+import pytest
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
@@ -36,6 +37,18 @@ def test_bucket_sampler_covers_every_index_once_with_similar_lengths():
     spread = sum(max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in batches) / len(batches)
     assert spread < 10  # random batches of 32 would span nearly the whole 1..50 range
     assert batches != list(BucketBatchSampler(lengths, batch_size=32, seed=4))
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_exact_length_batches_hold_one_length_each(shuffle):
+    lengths = [((i * 37) % 50) + 1 for i in range(1000)]
+    sampler = BucketBatchSampler(lengths, batch_size=32, shuffle=shuffle, seed=3, exact_length=True)
+    batches = list(sampler)
+    assert len(batches) == len(sampler) == 50                     # 20 sentences of each length
+    assert sorted(i for b in batches for i in b) == list(range(1000))
+    assert all(len({lengths[i] for i in b}) == 1 for b in batches)
+    if shuffle:
+        assert batches != list(BucketBatchSampler(lengths, 32, seed=4, exact_length=True))
 
 
 def test_unshuffled_loader_sorts_longest_first():
