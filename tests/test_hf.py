@@ -1,0 +1,217 @@
+"""labkit.hf on a tiny random BERT saved to a folder (no hub), and on the packaged MiniLM."""
+import http.server
+import socket
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from labkit import hf
+
+MR_LABELS = ["negative", "positive"]
+SEMEVAL_LABELS = ["negative", "neutral", "positive"]
+
+
+def toy_reviews(n=48, seed=0):
+    """Sentences whose label is told by one word: something a tiny model can learn."""
+    rng = np.random.default_rng(seed)
+    filler = ["the", "film", "plot", "actors", "was", "really", "story", "and", "a", "this"]
+    rows = []
+    for i in range(n):
+        label = MR_LABELS[i % 2]
+        cue = "wonderful" if label == "positive" else "awful"
+        words = list(rng.choice(filler, size=5)) + [cue]
+        rng.shuffle(words)
+        rows.append({"text": " ".join(words), "label": label})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def tiny_model_dir(tmp_path_factory):
+    """A 2-layer BERT with random weights and MiniLM's tokenizer, saved as a local model."""
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    path = tmp_path_factory.mktemp("tiny-bert")
+    tokenizer = AutoTokenizer.from_pretrained(str(hf.packaged_minilm()))
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2,
+                        num_attention_heads=2, intermediate_size=64, max_position_embeddings=128,
+                        num_labels=2, id2label={0: "NEGATIVE", 1: "POSITIVE"},
+                        label2id={"NEGATIVE": 0, "POSITIVE": 1})
+    torch.manual_seed(0)
+    BertForSequenceClassification(config).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
+
+
+@pytest.fixture
+def unreachable_hub(monkeypatch):
+    """HF_ENDPOINT pointing at a closed port on this machine."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+
+
+# ---------------------------------------------------------------- label mapping
+
+def test_label_mapping_binary_model_on_three_classes_never_predicts_neutral():
+    mapping = hf.label_mapping({0: "NEGATIVE", 1: "POSITIVE"}, SEMEVAL_LABELS)
+    assert mapping == {0: "negative", 1: "positive"}
+    probs = hf.map_probabilities(np.array([[0.9, 0.1], [0.3, 0.7]]), mapping, SEMEVAL_LABELS)
+    np.testing.assert_allclose(probs, [[0.9, 0, 0.1], [0.3, 0, 0.7]])
+    text = hf.describe_mapping({0: "NEGATIVE", 1: "POSITIVE"}, mapping, SEMEVAL_LABELS)
+    assert "'neutral' is never predicted" in text
+
+
+def test_label_mapping_three_class_model_in_its_own_order():
+    mapping = hf.label_mapping({0: "positive", 1: "Negative", 2: "neu"}, SEMEVAL_LABELS)
+    assert mapping == {0: "positive", 1: "negative", 2: "neutral"}
+    probs = hf.map_probabilities(np.array([[0.5, 0.2, 0.3]]), mapping, SEMEVAL_LABELS)
+    np.testing.assert_allclose(probs, [[0.2, 0.3, 0.5]])
+
+
+def test_label_mapping_needs_names_for_anonymous_classes():
+    with pytest.raises(ValueError, match="label_names"):
+        hf.label_mapping({0: "LABEL_0", 1: "LABEL_1"}, MR_LABELS)
+    assert hf.label_mapping({0: "LABEL_0", 1: "LABEL_1"}, MR_LABELS,
+                            label_names=("negative", "positive")) == {0: "negative", 1: "positive"}
+    with pytest.raises(ValueError, match="3 names for 2"):
+        hf.label_mapping(["LABEL_0", "LABEL_1"], MR_LABELS, label_names=SEMEVAL_LABELS)
+
+
+# ---------------------------------------------------------------- the hub, reachable or not
+
+def test_hub_unreachable_is_detected_quickly(unreachable_hub):
+    assert hf.hub_reachable(timeout=2) is False
+    with pytest.raises(hf.ModelUnavailable, match="cannot be reached"):
+        hf.resolve_model("distilbert-base-uncased-finetuned-sst-2-english")
+
+
+def test_hub_reachable_when_the_endpoint_answers(monkeypatch):
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    server.RequestHandlerClass.log_message = lambda *args: None
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{server.server_port}")
+        monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+        with monkeypatch.context() as m:
+            m.setattr(http.server.SimpleHTTPRequestHandler, "do_GET",
+                      lambda self: (self.send_response(200), self.end_headers()))
+            assert hf.hub_reachable(timeout=2) is True
+        monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+        assert hf.hub_reachable(timeout=2) is False
+    finally:
+        server.shutdown()
+
+
+def test_evaluate_pretrained_skips_hub_models_in_one_line(unreachable_hub, tiny_model_dir, capsys):
+    test_df = toy_reviews(20, seed=1)
+    table = hf.evaluate_pretrained(
+        [hf.HubModel("siebert/sentiment-roberta-large-english"), str(tiny_model_dir)], test_df,
+        MR_LABELS, dataset="mr", notebook="test", log=False)
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out == ["skipped siebert/sentiment-roberta-large-english: "
+                   "the Hugging Face hub cannot be reached from here"]
+    assert table.model.tolist() == [str(tiny_model_dir)]
+    assert 0 <= table.accuracy.iloc[0] <= 1
+    assert table["label mapping"].iloc[0] == "NEGATIVE->negative, POSITIVE->positive"
+
+
+def test_classify_keeps_text_order_and_matches_the_model(tiny_model_dir):
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    texts = ["a", "the film was really wonderful and the story too", "awful plot", "this"]
+    probs, pred, _ = hf.classify(hf.load_classifier(str(tiny_model_dir)), texts, MR_LABELS,
+                                 batch_size=2)
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    model = AutoModelForSequenceClassification.from_pretrained(tiny_model_dir).eval()
+    for i, text in enumerate(texts):
+        with torch.no_grad():
+            alone = torch.softmax(model(**tokenizer(text, return_tensors="pt")).logits, -1)[0]
+        np.testing.assert_allclose(probs[i], alone.numpy(), atol=1e-5)
+    assert (pred == probs.argmax(1)).all()
+
+
+# ---------------------------------------------------------------- fine-tuning
+
+@pytest.fixture(scope="module")
+def tuned(tiny_model_dir, tmp_path_factory):
+    df = toy_reviews(48)
+    return hf.fine_tune(str(tiny_model_dir), df[:40], df[40:], MR_LABELS,
+                        output_dir=tmp_path_factory.mktemp("tuned"), epochs=6, lr=1e-2,
+                        batch_size=4, patience=10, seed=0, progress=False)
+
+
+def test_tiny_fine_tuning_lowers_the_training_loss(tuned):
+    losses = [record["train_loss"] for record in tuned.history]
+    assert len(losses) == 6
+    assert losses[-1] < 0.8 * losses[0]
+    assert tuned.best_epoch == min(tuned.history, key=lambda r: r["val_loss"])["epoch"]
+
+
+def test_saved_model_loads_through_the_pipeline_with_the_same_predictions(tuned):
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    df = toy_reviews(16, seed=2)
+    classifier = hf.load_classifier(str(tuned.path))
+    assert classifier.model.config.id2label == {0: "negative", 1: "positive"}
+    probs, pred, mapping = hf.classify(classifier, df.text, MR_LABELS)
+    assert mapping == "negative->negative, positive->positive"
+    tokenizer = AutoTokenizer.from_pretrained(tuned.path)
+    model = AutoModelForSequenceClassification.from_pretrained(tuned.path).eval()
+    with torch.no_grad():
+        direct = torch.softmax(model(**tokenizer(list(df.text), padding=True,
+                                                 return_tensors="pt")).logits, -1)
+    np.testing.assert_allclose(probs, direct.numpy(), atol=1e-5)
+    assert (pred == direct.argmax(-1).numpy()).all()
+
+
+@pytest.mark.parametrize("method", ["head", "lora"])
+def test_parameter_efficient_methods_train_few_weights_and_save_a_plain_model(
+        method, tiny_model_dir, tmp_path):
+    df = toy_reviews(24)
+    tuned = hf.fine_tune(str(tiny_model_dir), df[:16], df[16:], MR_LABELS, output_dir=tmp_path,
+                         method=method, epochs=1, batch_size=8, progress=False)
+    assert 0 < tuned.n_trainable < 0.2 * tuned.n_params
+    probs, _, _ = hf.classify(hf.load_classifier(str(tuned.path)), df.text, MR_LABELS)
+    np.testing.assert_allclose(probs.sum(1), 1, atol=1e-5)
+
+
+def test_run_fine_tuning_logs_test_metrics(tiny_model_dir, tmp_path, monkeypatch):
+    df = toy_reviews(32)
+    registry = tmp_path / "runs.jsonl"
+    monkeypatch.setenv("LABKIT_RUNS", str(registry))
+    result = hf.run_fine_tuning("mr", str(tiny_model_dir), df[:20], df[20:26], df[26:],
+                                MR_LABELS, notebook="test", output_dir=tmp_path / "out",
+                                epochs=1, batch_size=8, progress=False)
+    assert result["probs"].shape == (6, 2)
+    assert registry.read_text().count("\n") == 1 and '"method": "full"' in registry.read_text()
+
+
+def test_unknown_method_is_refused(tiny_model_dir, tmp_path):
+    with pytest.raises(ValueError, match="method"):
+        hf.fine_tune(str(tiny_model_dir), toy_reviews(4), toy_reviews(4), MR_LABELS,
+                     output_dir=tmp_path, method="adapters")
+
+
+# ---------------------------------------------------------------- MiniLM without task training
+
+def test_packaged_minilm_gives_unit_vectors_that_ignore_batch_company():
+    texts = ["a wonderful, moving film", "the worst movie of the year", "ok"]
+    together = hf.sentence_embeddings(texts, "minilm", batch_size=3)
+    alone = np.stack([hf.sentence_embeddings([t], "minilm")[0] for t in texts])
+    assert together.shape == (3, 384)
+    np.testing.assert_allclose(np.linalg.norm(together, axis=1), 1, atol=1e-5)
+    np.testing.assert_allclose(together, alone, atol=1e-5)   # padding is masked out of the mean
+
+
+def test_fit_probe_picks_c_on_validation():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 5))
+    y = (x[:, 0] > 0).astype(int)
+    model, scores = hf.fit_probe(x[:150], y[:150], x[150:], y[150:], Cs=(0.001, 1.0))
+    assert scores.val_accuracy.max() == model.score(x[150:], y[150:]) > 0.9
