@@ -240,7 +240,7 @@ def load_classifier(name: str, device=None):
     path = resolve_model(name)
     try:
         return pipeline("text-classification", model=path, tokenizer=path, device=_device(device))
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, ImportError) as error:   # missing, gated, or needs a package
         raise ModelUnavailable(f"{name}: {str(error).splitlines()[0]}") from None
 
 
@@ -306,9 +306,10 @@ def sentence_embeddings(texts, model: str = "minilm", *, batch_size: int = 64,
     """Mean-pooled, unit-length sentence vectors (N, hidden) from a transformer encoder.
 
     The mean runs over real tokens only (the attention mask), as all-MiniLM-L6-v2 was
-    trained; texts are encoded longest first and returned in their own order.
+    trained; texts are encoded longest first and returned in their own order. The
+    encoder runs on ``device`` (default: CUDA when available, else the CPU).
     """
-    device = torch.device(_device(device) if device is not None else "cpu")
+    device = torch.device(_device(device))
     tokenizer, encoder = _encoder(resolve_model(model), device)
     texts = [str(t) for t in texts]
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
@@ -548,7 +549,7 @@ def main(argv=None) -> None:
     parser.add_argument("--train-size", type=int, default=None, help="subsample the training set")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--output", default="checkpoints/hf")
-    parser.add_argument("--notebook", default="07_finetuned_transformers")
+    parser.add_argument("--notebook", default="cli", help="the run registry's notebook column")
     args = parser.parse_args(argv)
 
     train_df, val_df, test_df, labels = text_splits(args.dataset, seed=args.seed,

@@ -192,6 +192,16 @@ def test_run_fine_tuning_logs_test_metrics(tiny_model_dir, tmp_path, monkeypatch
     assert registry.read_text().count("\n") == 1 and '"method": "full"' in registry.read_text()
 
 
+def test_command_line_fine_tunes_tests_and_logs(tiny_model_dir, tmp_path, monkeypatch, capsys):
+    registry = tmp_path / "runs.jsonl"
+    monkeypatch.setenv("LABKIT_RUNS", str(registry))
+    hf.main(["--dataset", "mr", "--model", str(tiny_model_dir), "--epochs", "1", "--train-size", "40",
+             "--max-length", "32", "--output", str(tmp_path / "out")])
+    assert f"{tiny_model_dir.name} fine-tuned (full) on mr: accuracy" in capsys.readouterr().out
+    assert (tmp_path / "out" / "mr" / f"{tiny_model_dir.name}-full" / "model" / "config.json").is_file()
+    assert '"notebook": "cli"' in registry.read_text() and '"train_size": 40' in registry.read_text()
+
+
 def test_unknown_method_is_refused(tiny_model_dir, tmp_path):
     with pytest.raises(ValueError, match="method"):
         hf.fine_tune(str(tiny_model_dir), toy_reviews(4), toy_reviews(4), MR_LABELS,
