@@ -63,6 +63,20 @@ def test_embeddings_are_frozen_unless_trainable_and_start_pretrained(name):
             assert grad[3].abs().sum() > 0 and grad[0].eq(0).all()   # the padding row never moves
 
 
+@pytest.mark.parametrize("name", CONFIGS)
+def test_training_embeddings_leaves_the_shared_matrix_and_other_models_alone(name):
+    emb = embeddings()
+    original = emb.copy()
+    frozen = MODELS[name](2, emb, **CONFIGS[name])
+    trained = MODELS[name](2, emb, trainable_emb=True, **CONFIGS[name])
+    optimizer = torch.optim.SGD([trained.embedding.weight], lr=1.0)
+    trained(torch.tensor([[3, 4, 5]]), torch.tensor([3])).sum().backward()
+    optimizer.step()
+    assert not np.array_equal(trained.embedding.weight.detach().numpy(), original)
+    np.testing.assert_array_equal(emb, original)
+    np.testing.assert_array_equal(frozen.embedding.weight.detach().numpy(), original)
+
+
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="pooling"):
         BaselineDNN(2, embeddings(), pooling="median")

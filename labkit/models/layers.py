@@ -18,7 +18,8 @@ def pretrained_embedding(embeddings, trainable: bool = False) -> nn.Embedding:
     >>> emb.weight.shape, emb.weight.requires_grad
     (torch.Size([3, 2]), False)
     """
-    weights = torch.as_tensor(np.asarray(embeddings), dtype=torch.float32)
+    # a copy: a trainable layer must not write into the caller's matrix (shared by other models)
+    weights = torch.tensor(np.asarray(embeddings), dtype=torch.float32)
     if weights.dim() != 2:
         raise ValueError(f"embeddings must be a (vocab, dim) matrix, got shape {tuple(weights.shape)}")
     return nn.Embedding.from_pretrained(weights, freeze=not trainable, padding_idx=0)
