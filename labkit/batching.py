@@ -6,8 +6,7 @@ Every sequence model in labkit reads a batch as ``(x, lengths)``:
 * ``lengths`` -- a LongTensor (B,) on the CPU with the number of real tokens per row
   (``pack_padded_sequence`` insists on CPU lengths).
 
-The helpers at the bottom (:func:`lengths_to_mask`, :func:`last_timestep`,
-:func:`masked_mean`, :func:`masked_max`) are how a model ignores the padding.
+The models keep the padding out with the masks of :mod:`labkit.models.masking`.
 """
 from __future__ import annotations
 
@@ -139,52 +138,17 @@ def make_loader(dataset: SentenceDataset, batch_size: int = 64, shuffle: bool = 
                       generator=generator)
 
 
-def lengths_to_mask(lengths: torch.Tensor, max_len: int | None = None,
-                    device: torch.device | str | None = None) -> torch.Tensor:
-    """Boolean mask (B, T), True on real tokens.
+def longest_first(lengths: Sequence[int]) -> list[int]:
+    """Indices that sort ``lengths`` longest first (ties keep their order).
 
-    >>> lengths_to_mask(torch.tensor([3, 1]))
-    tensor([[ True,  True,  True],
-            [ True, False, False]])
+    Batches of similar lengths waste little time on padding. Put results back in the
+    original order with ``out[order] = results_in_sorted_order``.
+
+    >>> order = longest_first([1, 3, 2])
+    >>> order
+    [1, 2, 0]
+    >>> import numpy as np
+    >>> out = np.empty(3, dtype=int); out[order] = [30, 20, 10]; out   # back in place
+    array([10, 30, 20])
     """
-    device = device if device is not None else lengths.device
-    max_len = max_len if max_len is not None else int(lengths.max())
-    positions = torch.arange(max_len, device=device)            # (T,)
-    return positions[None, :] < lengths.to(device)[:, None]     # (B, T)
-
-
-def last_timestep(outputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """The output at each sentence's last *real* token.
-
-    outputs: (B, T, H) padded RNN outputs; lengths: (B,). Returns (B, H).
-
-    >>> out = torch.arange(6.).view(2, 3, 1)   # two sentences, T=3, H=1
-    >>> last_timestep(out, torch.tensor([3, 1])).squeeze(1)
-    tensor([2., 3.])
-    """
-    index = (lengths.to(outputs.device) - 1).view(-1, 1, 1)           # (B, 1, 1)
-    index = index.expand(-1, 1, outputs.size(2))                      # (B, 1, H)
-    return outputs.gather(1, index).squeeze(1)                        # (B, H)
-
-
-def masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Mean over the real timesteps. x: (B, T, D), mask: (B, T) bool. Returns (B, D).
-
-    >>> x = torch.tensor([[[1.], [3.], [100.]]])
-    >>> masked_mean(x, torch.tensor([[True, True, False]]))
-    tensor([[2.]])
-    """
-    weights = mask.unsqueeze(-1).to(x.dtype)                          # (B, T, 1)
-    total = (x * weights).sum(dim=1)                                  # (B, D)
-    return total / weights.sum(dim=1).clamp(min=1)
-
-
-def masked_max(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Max over the real timesteps. x: (B, T, D), mask: (B, T) bool. Returns (B, D).
-
-    >>> x = torch.tensor([[[1.], [3.], [100.]]])
-    >>> masked_max(x, torch.tensor([[True, True, False]]))
-    tensor([[3.]])
-    """
-    filled = x.masked_fill(~mask.unsqueeze(-1), torch.finfo(x.dtype).min)
-    return filled.max(dim=1).values
+    return sorted(range(len(lengths)), key=lambda i: -lengths[i])

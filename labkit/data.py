@@ -36,6 +36,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from . import settings
+
 __all__ = [
     "DataFormatError",
     "DownloadError",
@@ -132,11 +134,11 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     """
     if data_dir is not None:
         return Path(data_dir).expanduser()
-    if os.environ.get("LABKIT_DATA_DIR"):
-        return Path(os.environ["LABKIT_DATA_DIR"]).expanduser()
-    if os.environ.get("LABKIT_CACHE_DIR"):
-        return Path(os.environ["LABKIT_CACHE_DIR"]).expanduser() / "data"
-    return _source_data_dir() or Path.home() / ".cache" / "labkit" / "data"
+    if settings.data_dir() is not None:
+        return settings.data_dir()
+    if settings.env("LABKIT_CACHE_DIR", ""):
+        return settings.cache_dir() / "data"
+    return _source_data_dir() or settings.cache_dir() / "data"
 
 
 # --------------------------------------------------------------------------- download
@@ -187,7 +189,7 @@ def download(name: str, dest: str | os.PathLike | None = None,
 
     files = DATASET_FILES[_check_name(name)]
     root = resolve_data_dir(dest)
-    base_url = base_url or os.environ.get("LABKIT_DATA_URL")
+    base_url = base_url or settings.data_url()
     for rel, url, sha in tqdm(files, desc=f"download {name}", unit="file", disable=None):
         target = root / rel
         if target.is_file() and _sha256(target) == sha:
@@ -305,6 +307,15 @@ def train_val_split(df: pd.DataFrame, val_size: float = 0.1,
 
     train, val = train_test_split(df, test_size=val_size, random_state=seed, stratify=df["label"])
     return train.reset_index(drop=True), val.reset_index(drop=True)
+
+
+def subsample(df: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFrame:
+    """At most ``n`` rows, stratified by label (for fast mode)."""
+    if len(df) <= n:
+        return df
+    frac = n / len(df)
+    parts = [g.sample(frac=frac, random_state=seed) for _, g in df.groupby("label", sort=True)]
+    return pd.concat(parts).sample(frac=1, random_state=seed).reset_index(drop=True)
 
 
 def encode_labels(labels_series: Sequence[str] | pd.Series,

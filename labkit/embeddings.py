@@ -32,6 +32,8 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from . import settings
+
 __all__ = ["PACKAGED", "WordVectors", "load_word_vectors", "Vocab", "build_vocab", "coverage"]
 
 #: Names :func:`load_word_vectors` knows without a path.
@@ -127,8 +129,7 @@ def _load_packaged_glove() -> WordVectors:
 
 
 def _default_cache_dir() -> Path:
-    env = os.environ.get("LABKIT_CACHE_DIR")
-    return (Path(env).expanduser() if env else Path.home() / ".cache" / "labkit") / "vectors"
+    return settings.cache_dir() / "vectors"
 
 
 def _stem(path: Path) -> str:

@@ -14,13 +14,14 @@ from __future__ import annotations
 import json
 import math
 import numbers
-import os
 import re
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
+
+from . import settings
 
 __all__ = [
     "runs_path",
@@ -57,16 +58,12 @@ def _project_root(start: Path | None = None) -> Path:
     return start
 
 
-def _fast() -> bool:
-    return os.environ.get("LABKIT_FAST") == "1"
-
-
 def runs_path() -> Path:
     """Where runs are logged: env LABKIT_RUNS, else <project root>/results/runs.jsonl
     (``runs-fast.jsonl`` when env LABKIT_FAST == "1")."""
-    if os.environ.get("LABKIT_RUNS"):
-        return Path(os.environ["LABKIT_RUNS"])
-    name = "runs-fast.jsonl" if _fast() else "runs.jsonl"
+    if settings.runs_file() is not None:
+        return settings.runs_file()
+    name = "runs-fast.jsonl" if settings.fast() else "runs.jsonl"
     return _project_root() / "results" / name
 
 
@@ -141,7 +138,7 @@ def log_run(
         "seed": seed,
         "n_params": n_params,
         "git_commit": git_commit(),
-        "fast": _fast(),
+        "fast": settings.fast(),
     })
     path = Path(path) if path is not None else runs_path()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -214,8 +214,7 @@ def text_splits(dataset: str, *, seed: int = 0, train_size: int | None = None,
     escaping quirks of scraped tweets are undone (:func:`labkit.text.fix_escapes`); each
     split is subsampled (stratified) to the given size when one is given.
     """
-    from .data import load_dataset, train_val_split
-    from .pipeline import subsample
+    from .data import load_dataset, subsample, train_val_split
     from .text import fix_escapes
 
     data = load_dataset(dataset)

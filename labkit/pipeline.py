@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .batching import SentenceDataset, make_loader
-from .data import encode_labels, load_dataset, read_table, train_val_split
+from .data import encode_labels, load_dataset, read_table, subsample, train_val_split
 from .embeddings import Vocab, build_vocab, load_word_vectors
 from .experiments import log_run
 from .metrics import classification_metrics
@@ -55,15 +55,6 @@ class Task:
                             exact_length=exact_length)
         val = make_loader(self.val, 256, shuffle=False, bucket=bucket)
         return train, val
-
-
-def subsample(df: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFrame:
-    """At most ``n`` rows, stratified by label (for fast mode)."""
-    if len(df) <= n:
-        return df
-    frac = n / len(df)
-    parts = [g.sample(frac=frac, random_state=seed) for _, g in df.groupby("label", sort=True)]
-    return pd.concat(parts).sample(frac=1, random_state=seed).reset_index(drop=True)
 
 
 def prepare_task(dataset: str, *, vectors="glove-6b-50d", max_length: int | None = None,

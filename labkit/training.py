@@ -6,7 +6,6 @@ validation set, step the scheduler, and let :class:`EarlyStopper` decide whether
 """
 from __future__ import annotations
 
-import os
 import random
 import time
 from dataclasses import dataclass, field
@@ -17,8 +16,10 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from . import settings
 from .batching import SentenceDataset, make_loader
 from .metrics import classification_metrics
+from .settings import device_name, pick_device
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "radam": torch.optim.RAdam,
@@ -32,25 +33,6 @@ def set_seed(seed: int) -> None:
     np.random.seed(seed)
     torch.manual_seed(seed)           # also seeds every CUDA device
     torch.cuda.manual_seed_all(seed)
-
-
-def pick_device(prefer: str | None = None) -> torch.device:
-    """CUDA if present, then Apple's MPS, then the CPU; ``prefer`` (or env LABKIT_DEVICE) overrides."""
-    prefer = prefer or os.environ.get("LABKIT_DEVICE")
-    if prefer:
-        return torch.device(prefer)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
-def device_name(device: torch.device) -> str:
-    """A readable name for the run registry, e.g. ``cuda (NVIDIA H100 80GB HBM3)``."""
-    if device.type == "cuda":
-        return f"cuda ({torch.cuda.get_device_name(device)})"
-    return device.type
 
 
 def make_optimizer(name: str, params, lr: float = 1e-3, weight_decay: float = 0.0):
@@ -174,7 +156,7 @@ def fit(model: nn.Module, train_loader, val_loader=None, *, labels: list[str] | 
     sched = scheduler(optimizer) if scheduler is not None else None
     scaler = torch.amp.GradScaler("cuda", enabled=amp and device.type == "cuda")
     stopper = EarlyStopper(patience) if (patience and val_loader is not None) else None
-    show = (not os.environ.get("LABKIT_QUIET")) if progress is None else progress
+    show = (not settings.quiet()) if progress is None else progress
     result, start = FitResult(device=device_name(device)), time.perf_counter()
 
     bar = tqdm(range(1, epochs + 1), desc="epochs", disable=not show, leave=False)

@@ -4,7 +4,7 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from labkit.batching import lengths_to_mask
+from labkit.models.masking import lengths_to_mask
 from labkit.embeddings import Vocab
 from labkit.models import (MODELS, MultiHeadAttentionModel, SimpleSelfAttentionModel,
                            TransformerEncoderModel)

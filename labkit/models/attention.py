@@ -38,7 +38,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..batching import lengths_to_mask, masked_mean
+from .masking import lengths_to_mask, masked_mean
 from .layers import activation, pretrained_embedding
 
 POSITIONS = ("learned", "sinusoidal", "none")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..batching import lengths_to_mask, masked_max, masked_mean
+from .masking import lengths_to_mask, masked_max, masked_mean
 from .layers import activation, pretrained_embedding
 
 POOLINGS = ("mean", "mean_max")

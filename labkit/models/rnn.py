@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from ..batching import lengths_to_mask, last_timestep, masked_max, masked_mean
+from .masking import lengths_to_mask, last_timestep, masked_max, masked_mean
 from .layers import pretrained_embedding
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}

@@ -1,0 +1,131 @@
+"""Every ``LABKIT_*`` environment variable, read in one place, and the device choice.
+
+The package reads its environment only through this module, and each notebook's
+parameters cell reads its defaults through :func:`env` (so CI and papermill can set
+them). :data:`VARIABLES` lists them all with what they mean; the README's table is
+the same list.
+
+Values are read when asked for, never at import time, so a test (or a student) can
+change a variable and see the effect at once.
+
+>>> import os
+>>> os.environ["LABKIT_SEED"] = "7"
+>>> env("LABKIT_SEED", 42)
+7
+>>> del os.environ["LABKIT_SEED"]
+>>> env("LABKIT_SEED", 42), env("LABKIT_DATASETS", ["mr", "semeval2017a"])
+(42, ['mr', 'semeval2017a'])
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+
+VARIABLES = {
+    # notebook parameters (read by each notebook's parameters cell)
+    "LABKIT_DATASETS": "datasets to run, comma-separated",
+    "LABKIT_FAST": "1: subsampled data and 2 epochs (what CI runs)",
+    "LABKIT_SEED": "seed for every experiment",
+    "LABKIT_EPOCHS": "maximum epochs (early stopping decides the rest)",
+    "LABKIT_TEST_PATH": "a test file to evaluate the trained models on",
+    "LABKIT_TEST_DATASET": "whose labels that test file uses",
+    "LABKIT_THREADS": "torch threads for notebook 07's fine-tuning",
+    # package behaviour
+    "LABKIT_DATA_DIR": "folder that holds the dataset files",
+    "LABKIT_DATA_URL": "another URL prefix to download the datasets from",
+    "LABKIT_CACHE_DIR": "downloads and parsed word vectors (default ~/.cache/labkit)",
+    "LABKIT_RUNS": "the run registry file (default results/runs.jsonl)",
+    "LABKIT_DEVICE": "force a device: cpu, cuda or mps",
+    "LABKIT_QUIET": "any value: no progress bars",
+}
+
+
+def _raw(name: str) -> str | None:
+    if name not in VARIABLES:
+        raise KeyError(f"{name} is not a labkit variable; known: {', '.join(VARIABLES)}")
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def env(name: str, default):
+    """The variable ``name`` parsed like ``default`` (bool, int, float, list or str).
+
+    An unset or empty variable gives ``default``. Lists are comma-separated; booleans
+    are true for "1", "true" or "yes".
+
+    Args:
+        name: a name from :data:`VARIABLES`, e.g. ``"LABKIT_EPOCHS"``.
+        default: the value when unset; its type says how to parse the text.
+    """
+    value = _raw(name)
+    if value is None:
+        return default
+    if isinstance(default, bool):
+        return value.lower() in ("1", "true", "yes")
+    if isinstance(default, (int, float)):
+        try:
+            return type(default)(value)
+        except ValueError:
+            raise ValueError(f"{name}={value!r} is not a number; unset it or give e.g. {default}") from None
+    if isinstance(default, (list, tuple)):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def fast() -> bool:
+    """CI's fast mode (``LABKIT_FAST=1``)."""
+    return env("LABKIT_FAST", False)
+
+
+def quiet() -> bool:
+    """No progress bars (``LABKIT_QUIET`` set to anything)."""
+    return _raw("LABKIT_QUIET") is not None
+
+
+def cache_dir() -> Path:
+    """``LABKIT_CACHE_DIR``, else ``~/.cache/labkit``."""
+    value = _raw("LABKIT_CACHE_DIR")
+    return Path(value).expanduser() if value else Path.home() / ".cache" / "labkit"
+
+
+def data_dir() -> Path | None:
+    """``LABKIT_DATA_DIR``, or None when unset."""
+    value = _raw("LABKIT_DATA_DIR")
+    return Path(value).expanduser() if value else None
+
+
+def data_url() -> str | None:
+    """``LABKIT_DATA_URL``, or None when unset."""
+    return _raw("LABKIT_DATA_URL")
+
+
+def runs_file() -> Path | None:
+    """``LABKIT_RUNS``, or None when unset."""
+    value = _raw("LABKIT_RUNS")
+    return Path(value).expanduser() if value else None
+
+
+def pick_device(prefer: str | torch.device | None = None) -> torch.device:
+    """CUDA if present, then Apple's MPS, then the CPU.
+
+    Args:
+        prefer: a device to use instead; else ``LABKIT_DEVICE`` when set.
+    """
+    prefer = prefer or _raw("LABKIT_DEVICE")
+    if prefer:
+        return torch.device(prefer)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def device_name(device: torch.device | str) -> str:
+    """A readable name for the run registry, e.g. ``cuda (NVIDIA H100 80GB HBM3)``."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    return device.type
