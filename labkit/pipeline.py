@@ -18,6 +18,7 @@ from .data import encode_labels, load_dataset, read_table, subsample, train_val_
 from .embeddings import Vocab, build_vocab, load_word_vectors
 from .experiments import log_run
 from .metrics import classification_metrics
+from .models import count_parameters
 from .text import fix_escapes, tokenize
 from .training import FitResult, fit, predict, save_checkpoint, set_seed
 
@@ -192,11 +193,6 @@ def cross_validate(dataset: str, name: str, model_class, model_kwargs: dict | No
             epochs=int(table.epochs.sum()), seconds=time.perf_counter() - start,
             device=exp.fit.device, seed=seed, n_params=count_parameters(exp.model))
     return table
-
-
-def count_parameters(model, trainable_only: bool = True) -> int:
-    """Number of (trainable) parameters."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
 def _describe(value):

@@ -1,6 +1,7 @@
 """Sentence classifiers; every one has ``forward(x, lengths) -> logits``."""
 from .attention import MultiHeadAttentionModel, SimpleSelfAttentionModel, TransformerEncoderModel
 from .baseline import BaselineDNN
+from .layers import count_parameters
 from .rnn import LSTM, RNNClassifier
 
 MODELS = {"BaselineDNN": BaselineDNN, "SimpleSelfAttentionModel": SimpleSelfAttentionModel,
@@ -8,5 +9,5 @@ MODELS = {"BaselineDNN": BaselineDNN, "SimpleSelfAttentionModel": SimpleSelfAtte
           "TransformerEncoderModel": TransformerEncoderModel,
           "LSTM": LSTM, "RNNClassifier": RNNClassifier}
 
-__all__ = ["BaselineDNN", "LSTM", "MODELS", "MultiHeadAttentionModel", "SimpleSelfAttentionModel",
+__all__ = ["BaselineDNN", "count_parameters", "LSTM", "MODELS", "MultiHeadAttentionModel", "SimpleSelfAttentionModel",
            "RNNClassifier", "TransformerEncoderModel"]

@@ -31,3 +31,12 @@ def activation(name: str) -> nn.Module:
         return ACTIVATIONS[name.lower()]()
     except KeyError:
         raise ValueError(f"unknown activation {name!r}; choose from {sorted(ACTIVATIONS)}") from None
+
+
+def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
+    """Number of (trainable) parameters.
+
+    >>> count_parameters(nn.Linear(3, 2))          # 3*2 weights + 2 biases
+    8
+    """
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
