@@ -1,6 +1,10 @@
 """labkit.hf on a tiny random BERT saved to a folder (no hub), and on the packaged MiniLM."""
+import dataclasses
 import http.server
+import os
 import socket
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -9,6 +13,7 @@ import pytest
 import torch
 
 from labkit import hf
+from labkit.hf.__main__ import main
 
 MR_LABELS = ["negative", "positive"]
 SEMEVAL_LABELS = ["negative", "neutral", "positive"]
@@ -53,6 +58,64 @@ def unreachable_hub(monkeypatch):
         port = s.getsockname()[1]
     monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+
+
+# ---------------------------------------------------------------- import, progress bars, command line
+
+def run_python(*args):
+    """Run a fresh Python (labkit not yet imported) from the repository root."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return subprocess.run([sys.executable, *args], cwd=root, capture_output=True, text=True,
+                          check=True)
+
+
+def test_importing_labkit_hf_leaves_progress_bar_settings_unchanged():
+    code = ("from huggingface_hub.utils import are_progress_bars_disabled\n"
+            "from transformers.utils import logging\n"
+            "before = logging.is_progress_bar_enabled(), are_progress_bars_disabled()\n"
+            "import labkit.hf\n"
+            "print(before == (logging.is_progress_bar_enabled(), are_progress_bars_disabled()))")
+    assert run_python("-c", code).stdout.strip() == "True"
+
+
+def test_progress_bars_follow_labkit_quiet_and_are_restored(tiny_model_dir, monkeypatch):
+    from huggingface_hub.utils import are_progress_bars_disabled
+    from transformers.utils import logging
+
+    monkeypatch.setenv("LABKIT_QUIET", "1")
+    with hf.progress_bars():
+        assert not logging.is_progress_bar_enabled() and are_progress_bars_disabled()
+    monkeypatch.delenv("LABKIT_QUIET")
+    before = logging.is_progress_bar_enabled(), are_progress_bars_disabled()
+    with hf.progress_bars():
+        assert (logging.is_progress_bar_enabled(), are_progress_bars_disabled()) == before
+    hf.load_classifier(str(tiny_model_dir), progress=False)
+    assert (logging.is_progress_bar_enabled(), are_progress_bars_disabled()) == before
+
+
+def test_command_line_runs_as_a_module():
+    result = run_python("-m", "labkit.hf", "--help")
+    for option in ["--dataset", "--model", "--method", "--epochs", "--lr", "--batch-size",
+                   "--max-length", "--train-size", "--seed", "--output", "--notebook"]:
+        assert option in result.stdout
+    assert "Warning" not in result.stderr
+
+
+# ---------------------------------------------------------------- splits
+
+def test_text_splits_are_named_and_frozen():
+    splits = hf.text_splits("mr", seed=0, train_size=100, val_size=20, test_size=30)
+    assert (len(splits.train), len(splits.val), len(splits.test)) == (100, 20, 30)
+    assert splits.labels == MR_LABELS
+    for df in (splits.train, splits.val, splits.test):
+        assert {"text", "label"} <= set(df.columns) and df.index.tolist() == list(range(len(df)))
+        assert set(df.label) == set(MR_LABELS)
+    assert repr(splits) == ("TextSplits(train=100 rows, val=20 rows, test=30 rows, "
+                            "labels=['negative', 'positive'])")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        splits.test = splits.val
+    again = hf.text_splits("mr", seed=0, train_size=100, val_size=20, test_size=30)
+    pd.testing.assert_frame_equal(splits.train, again.train)
 
 
 # ---------------------------------------------------------------- label mapping
@@ -195,7 +258,7 @@ def test_run_fine_tuning_logs_test_metrics(tiny_model_dir, tmp_path, monkeypatch
 def test_command_line_fine_tunes_tests_and_logs(tiny_model_dir, tmp_path, monkeypatch, capsys):
     registry = tmp_path / "runs.jsonl"
     monkeypatch.setenv("LABKIT_RUNS", str(registry))
-    hf.main(["--dataset", "mr", "--model", str(tiny_model_dir), "--epochs", "1", "--train-size", "40",
+    main(["--dataset", "mr", "--model", str(tiny_model_dir), "--epochs", "1", "--train-size", "40",
              "--max-length", "32", "--output", str(tmp_path / "out")])
     assert f"{tiny_model_dir.name} fine-tuned (full) on mr: accuracy" in capsys.readouterr().out
     assert (tmp_path / "out" / "mr" / f"{tiny_model_dir.name}-full" / "model" / "config.json").is_file()
