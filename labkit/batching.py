@@ -19,6 +19,8 @@ import torch
 from torch.nn.utils.rnn import pad_sequence
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from . import settings
+
 PAD = 0
 
 
@@ -124,18 +126,23 @@ class BucketBatchSampler(Sampler[list[int]]):
 
 
 def make_loader(dataset: SentenceDataset, batch_size: int = 64, shuffle: bool = False,
-                bucket: bool = True, seed: int = 0, exact_length: bool = False) -> DataLoader:
+                bucket: bool = True, seed: int = 0, exact_length: bool = False,
+                pin_memory: bool | None = None) -> DataLoader:
     """A DataLoader yielding ``(x, lengths, y)``; length-bucketed unless ``bucket=False``.
 
     exact_length: every batch holds one sentence length (see :class:`BucketBatchSampler`).
+    pin_memory: batches in page-locked memory, so copies to the GPU can overlap its work;
+    ``None``: when :func:`labkit.settings.pick_device` is CUDA.
     """
+    if pin_memory is None:
+        pin_memory = settings.pick_device().type == "cuda"
     if bucket:
         sampler = BucketBatchSampler(dataset.lengths, batch_size, shuffle=shuffle, seed=seed,
                                      exact_length=exact_length)
-        return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate)
+        return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate, pin_memory=pin_memory)
     generator = torch.Generator().manual_seed(seed)
     return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, collate_fn=collate,
-                      generator=generator)
+                      generator=generator, pin_memory=pin_memory)
 
 
 def longest_first(lengths: Sequence[int]) -> list[int]:

@@ -18,7 +18,7 @@ The SemEval-2017 Task 4A measures:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -29,7 +29,7 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-__all__ = ["classification_metrics", "f1_pn", "report", "metrics_table"]
+__all__ = ["classification_metrics", "f1_pn", "report"]
 
 
 def _as_indices(y, labels: Sequence[str]) -> np.ndarray:
@@ -116,14 +116,3 @@ def report(y_true, y_pred, labels: Sequence[str]) -> pd.DataFrame:
     df = df.rename(columns={"f1-score": "f1"})[["precision", "recall", "f1", "support"]]
     return df.astype({"support": int})
 
-
-def metrics_table(rows: Mapping[str, Mapping[str, float]], digits: int = 3) -> pd.DataFrame:
-    """One row per named result (e.g. model), one column per metric, rounded for display.
-
-    >>> metrics_table({"lstm": {"accuracy": 0.81234}, "bilstm": {"accuracy": 0.8}})
-            accuracy
-    lstm       0.812
-    bilstm     0.800
-    """
-    df = pd.DataFrame.from_dict({name: dict(m) for name, m in rows.items()}, orient="index")
-    return df.round(digits)

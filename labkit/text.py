@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
 from functools import lru_cache
 
 from nltk.tokenize import TweetTokenizer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-__all__ = ["NEGATIONS", "STOP_WORDS", "fix_escapes", "tokenize", "tokenize_all"]
+__all__ = ["NEGATIONS", "STOP_WORDS", "fix_escapes", "tokenize"]
 
 #: Words that flip sentiment; never removed as stop words.
 NEGATIONS: frozenset[str] = frozenset({
@@ -96,11 +95,3 @@ def tokenize(text: str, lower: bool = True, remove_stopwords: bool = False) -> l
         tokens = [t for t in tokens if t.lower() not in STOP_WORDS]
     return tokens
 
-
-def tokenize_all(texts: Iterable[str], **kw) -> list[list[str]]:
-    """:func:`tokenize` every text; keyword arguments are passed on.
-
-    >>> tokenize_all(["Good film", "Bad film"])
-    [['good', 'film'], ['bad', 'film']]
-    """
-    return [tokenize(text, **kw) for text in texts]

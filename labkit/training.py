@@ -14,16 +14,23 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
+from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
 from . import settings
-from .batching import SentenceDataset, make_loader
+from .batching import SentenceDataset, collate, longest_first
 from .metrics import classification_metrics
 from .settings import device_name, pick_device
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "radam": torch.optim.RAdam,
     "nadam": torch.optim.NAdam, "rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD,
+}
+SCHEDULERS = {
+    "exponential": torch.optim.lr_scheduler.ExponentialLR,      # gamma
+    "step": torch.optim.lr_scheduler.StepLR,                    # step_size, gamma
+    "cosine": torch.optim.lr_scheduler.CosineAnnealingLR,       # T_max, eta_min
+    "plateau": torch.optim.lr_scheduler.ReduceLROnPlateau,      # factor, patience
 }
 
 
@@ -46,6 +53,30 @@ def make_optimizer(name: str, params, lr: float = 1e-3, weight_decay: float = 0.
     return cls(params, lr=lr, weight_decay=weight_decay, **extra)
 
 
+def make_scheduler(spec, optimizer):
+    """A learning-rate scheduler from a spec: ``None``, a dict or a function.
+
+    The dict names an entry of ``SCHEDULERS``; its other keys are the scheduler's
+    arguments. Being plain data, it goes into the run's JSON record, so the run can be
+    repeated from the record. A function ``optimizer -> scheduler`` is accepted too, but
+    a record keeps only its name.
+
+    >>> optimizer = torch.optim.SGD(nn.Linear(1, 1).parameters(), lr=0.1)
+    >>> type(make_scheduler({"name": "plateau", "factor": 0.5, "patience": 1}, optimizer)).__name__
+    'ReduceLROnPlateau'
+    """
+    if spec is None:
+        return None
+    if callable(spec):
+        return spec(optimizer)
+    options = dict(spec)
+    name = str(options.pop("name", "")).lower()
+    if name not in SCHEDULERS:
+        raise ValueError(f"unknown scheduler {spec!r}; "
+                         f"give a dict with a 'name' from {sorted(SCHEDULERS)}")
+    return SCHEDULERS[name](optimizer, **options)
+
+
 class EarlyStopper:
     """Stop when the validation loss has not improved for ``patience`` epochs.
 
@@ -60,15 +91,15 @@ class EarlyStopper:
     (2, 0.8)
     """
 
-    def __init__(self, patience: int = 5, min_delta: float = 0.0):
-        self.patience, self.min_delta = patience, min_delta
+    def __init__(self, patience: int = 5):
+        self.patience = patience
         self.best_loss, self.best_epoch, self.best_state = float("inf"), 0, None
         self.epoch = self.bad_epochs = 0
 
     def step(self, val_loss: float, model: nn.Module) -> bool:
         """Record one epoch's validation loss; True means stop now."""
         self.epoch += 1
-        if val_loss < self.best_loss - self.min_delta:
+        if val_loss < self.best_loss:
             self.best_loss, self.best_epoch, self.bad_epochs = val_loss, self.epoch, 0
             self.best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
         else:
@@ -103,12 +134,18 @@ def _autocast(device: torch.device):
 
 
 def _run_epoch(model, loader, loss_fn, device, optimizer=None, scaler=None, clip_norm=None):
-    """One pass over ``loader``; trains when an optimizer is given. Returns (loss, y, pred)."""
+    """One pass over ``loader``; trains when an optimizer is given. Returns (loss, y, pred).
+
+    Nothing waits for the GPU inside the loop: the loss is summed and the predictions
+    kept on the device, and both are copied to the CPU once, at the end of the epoch.
+    """
     model.train(optimizer is not None)
-    total_loss, ys, preds = 0.0, [], []
+    sum_device = torch.device("cpu") if device.type == "mps" else device     # MPS has no float64
+    total_loss = torch.zeros((), dtype=torch.float64, device=sum_device)
+    ys, preds = [], []
     with torch.set_grad_enabled(optimizer is not None):
-        for x, lengths, y in loader:
-            x, y = x.to(device), y.to(device)
+        for x, lengths, y_cpu in loader:
+            x, y = x.to(device, non_blocking=True), y_cpu.to(device, non_blocking=True)
             with _autocast(device):
                 logits = model(x, lengths)                       # (B, K)
                 loss = loss_fn(logits.float(), y)
@@ -120,11 +157,11 @@ def _run_epoch(model, loader, loss_fn, device, optimizer=None, scaler=None, clip
                     nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
                 scaler.step(optimizer)
                 scaler.update()
-            total_loss += loss.item() * len(y)       # summed over examples, not batch means
-            ys.append(y.cpu())
-            preds.append(logits.argmax(-1).cpu())
-    y_all, pred_all = torch.cat(ys).numpy(), torch.cat(preds).numpy()
-    return total_loss / len(y_all), y_all, pred_all
+            total_loss += loss.detach().to(sum_device).double() * len(y)   # summed over examples
+            ys.append(y_cpu)
+            preds.append(logits.argmax(-1))
+    y_all, pred_all = torch.cat(ys).numpy(), torch.cat(preds).cpu().numpy()
+    return total_loss.item() / len(y_all), y_all, pred_all
 
 
 def _epoch_record(split, loss, y, pred, labels):
@@ -134,26 +171,29 @@ def _epoch_record(split, loss, y, pred, labels):
 
 
 def fit(model: nn.Module, train_loader, val_loader=None, *, labels: list[str] | None = None,
-        epochs: int = 20, optimizer="adam", lr: float = 1e-3, weight_decay: float = 0.0,
-        scheduler=None, clip_norm: float | None = 1.0, patience: int | None = 5,
-        loss_fn: nn.Module | None = None, device=None, amp: bool = True,
-        progress: bool | None = None) -> FitResult:
+        n_classes: int | None = None, epochs: int = 20, optimizer="adam", lr: float = 1e-3,
+        weight_decay: float = 0.0, scheduler=None, clip_norm: float | None = 1.0,
+        patience: int | None = 5, loss_fn: nn.Module | None = None, device=None,
+        amp: bool = True, progress: bool | None = None) -> FitResult:
     """Train ``model`` in place and return its per-epoch history.
 
+    labels / n_classes: the class names, or only their number (names "0", "1", …);
+    one of the two is required, for the per-epoch metrics.
     optimizer: a name from ``OPTIMIZERS`` or a ready ``torch.optim.Optimizer``.
-    scheduler: ``None``, or a function ``optimizer -> lr_scheduler`` stepped once per
-    epoch (``ReduceLROnPlateau`` is stepped with the validation loss).
+    scheduler: ``None``, a spec such as ``{"name": "exponential", "gamma": 0.8}`` (see
+    :func:`make_scheduler`), or a function ``optimizer -> lr_scheduler``; stepped once per
+    epoch, ``ReduceLROnPlateau`` with the validation loss.
     patience: early stopping on validation loss; the best weights are restored at the end.
     amp: mixed precision, used only on CUDA.
     progress: a tqdm bar over epochs; ``None`` shows it unless env ``LABKIT_QUIET`` is set.
     """
+    labels = _class_names(labels, n_classes)
     device = torch.device(device) if device is not None else pick_device()
     model.to(device)
-    labels = labels or [str(k) for k in range(_output_size(model))]
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     if isinstance(optimizer, str):
         optimizer = make_optimizer(optimizer, model.parameters(), lr, weight_decay)
-    sched = scheduler(optimizer) if scheduler is not None else None
+    sched = make_scheduler(scheduler, optimizer)
     scaler = torch.amp.GradScaler("cuda", enabled=amp and device.type == "cuda")
     stopper = EarlyStopper(patience) if (patience and val_loader is not None) else None
     show = (not settings.quiet()) if progress is None else progress
@@ -186,9 +226,12 @@ def fit(model: nn.Module, train_loader, val_loader=None, *, labels: list[str] | 
     return result
 
 
-def _output_size(model: nn.Module) -> int:
-    last_linear = [m for m in model.modules() if isinstance(m, nn.Linear)][-1]
-    return last_linear.out_features
+def _class_names(labels: list[str] | None, n_classes: int | None) -> list[str]:
+    if labels is None and n_classes is None:
+        raise ValueError("fit needs the classes: pass labels=[...] (their names) or n_classes=K")
+    if labels is not None and n_classes is not None and len(labels) != n_classes:
+        raise ValueError(f"{len(labels)} labels {list(labels)} but n_classes={n_classes}")
+    return list(labels) if labels is not None else [str(k) for k in range(n_classes)]
 
 
 @torch.no_grad()
@@ -200,25 +243,18 @@ def predict(model: nn.Module, dataset: SentenceDataset, batch_size: int = 256,
     """
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(device).eval()
-    loader = make_loader(dataset, batch_size, shuffle=False)          # longest sentences first
-    order = [i for batch in loader.batch_sampler for i in batch]
+    order = longest_first(dataset.lengths)
+    loader = DataLoader(dataset, batch_size, sampler=order, collate_fn=collate,
+                        pin_memory=device.type == "cuda")
     probs = []
     for x, lengths, _ in loader:
         with _autocast(device):
-            logits = model(x.to(device), lengths)
-        probs.append(torch.softmax(logits.float(), dim=-1).cpu())
-    probs_sorted = torch.cat(probs).numpy()
+            logits = model(x.to(device, non_blocking=True), lengths)
+        probs.append(torch.softmax(logits.float(), dim=-1))
+    probs_sorted = torch.cat(probs).cpu().numpy()
     probs = np.empty_like(probs_sorted)
     probs[order] = probs_sorted                                         # back to dataset order
     return probs, probs.argmax(axis=1)
-
-
-def evaluate(model: nn.Module, dataset: SentenceDataset, labels: list[str], **kwargs) -> dict:
-    """Metrics of :func:`labkit.metrics.classification_metrics` on a labelled dataset."""
-    if dataset.labels is None:
-        raise ValueError("evaluate needs a labelled dataset; use predict for unlabelled texts")
-    _, pred = predict(model, dataset, **kwargs)
-    return classification_metrics(np.asarray(dataset.labels), pred, labels)
 
 
 def save_checkpoint(path, model: nn.Module, *, model_kwargs: dict, vocab, labels: list[str],

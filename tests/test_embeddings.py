@@ -8,7 +8,7 @@ import pytest
 
 import labkit.embeddings as emb
 from labkit.embeddings import Vocab, WordVectors, build_vocab, coverage, load_word_vectors
-from labkit.text import tokenize_all
+from labkit.text import tokenize
 
 # Words a naive parser gets wrong: pandas reads "nan"/"null" as missing, '"' starts a quote.
 WORDS = ["the", "nan", "null", '"quoted', "#", "naïve", "😀", "ταινία"]
@@ -58,8 +58,8 @@ def test_packaged_glove(glove):
 
 
 def test_tokenizer_output_is_covered_by_glove(glove):
-    tokens = tokenize_all(["I don't think it's the film's best, can't you see?",
-                           "we won't go... it isn't :) !"])
+    tokens = [tokenize(t) for t in ["I don't think it's the film's best, can't you see?",
+                                    "we won't go... it isn't :) !"]]
     assert coverage(tokens, glove)["top_oov"] == []
 
 

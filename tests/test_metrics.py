@@ -1,9 +1,8 @@
 import numpy as np
-import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
-from labkit.metrics import classification_metrics, f1_pn, metrics_table, report
+from labkit.metrics import classification_metrics, f1_pn, report
 
 MR = ["negative", "positive"]
 SEMEVAL = ["negative", "neutral", "positive"]
@@ -101,13 +100,3 @@ def test_report_matches_sklearn_per_class_and_macro():
     assert df.loc[SEMEVAL, "support"].tolist() == s.tolist()
     assert df.loc["macro avg", "f1"] == pytest.approx(skm.f1_score(y_true, y_pred, average="macro"))
     assert df.loc["macro avg", "support"] == len(y_true)
-
-
-def test_metrics_table_rounds_and_keeps_row_order():
-    rows = {"lstm": {"accuracy": 0.81234, "macro_f1": 0.8}, "mean": {"accuracy": 0.7777}}
-    df = metrics_table(rows)
-    assert list(df.index) == ["lstm", "mean"]
-    assert df.loc["lstm", "accuracy"] == 0.812
-    assert df.loc["mean", "accuracy"] == 0.778
-    assert pd.isna(df.loc["mean", "macro_f1"])
-    assert metrics_table({"a": {"accuracy": 0.81234}}, digits=1).loc["a", "accuracy"] == 0.8

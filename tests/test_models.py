@@ -77,6 +77,22 @@ def test_training_embeddings_leaves_the_shared_matrix_and_other_models_alone(nam
     np.testing.assert_array_equal(frozen.embedding.weight.detach().numpy(), original)
 
 
+@pytest.mark.parametrize("name", CONFIGS)
+def test_every_model_returns_attention_the_same_way(name):
+    torch.manual_seed(0)
+    model = MODELS[name](2, embeddings(), **CONFIGS[name]).eval()
+    x, lengths = torch.tensor([[3, 4, 0], [5, 6, 7]]), torch.tensor([2, 3])
+    logits, attention = model(x, lengths, return_attention=True)
+    torch.testing.assert_close(logits, model(x, lengths))
+    if name in ("BaselineDNN", "LSTM"):
+        assert attention is None
+    elif name == "RNNClassifier":                              # attention pooling: (B, T)
+        assert attention.shape == (2, 3) and attention[0, 2] == 0
+    else:                                                      # one (B, H, T, T) per block
+        assert len(attention) == len(model.blocks)
+        assert all(a.shape == (2, len(block.sa.heads), 3, 3) for a, block in zip(attention, model.blocks))
+
+
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="pooling"):
         BaselineDNN(2, embeddings(), pooling="median")

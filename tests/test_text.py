@@ -4,7 +4,7 @@ import pytest
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 import labkit.text
-from labkit.text import NEGATIONS, STOP_WORDS, fix_escapes, tokenize, tokenize_all
+from labkit.text import NEGATIONS, STOP_WORDS, fix_escapes, tokenize
 
 
 def test_doctests():
@@ -91,11 +91,3 @@ def test_stop_words_are_sklearns_without_negations():
             "nowhere", "cannot"} <= NEGATIONS
     assert set(ENGLISH_STOP_WORDS) - NEGATIONS <= STOP_WORDS
     assert "the" in STOP_WORDS and "'s" in STOP_WORDS
-
-
-def test_tokenize_all_matches_tokenize_and_passes_options():
-    texts = ["The film is NOT bad", "Η ταινία :)", ""]
-    assert tokenize_all(texts) == [tokenize(t) for t in texts]
-    assert tokenize_all(texts, lower=False, remove_stopwords=True) == [
-        tokenize(t, lower=False, remove_stopwords=True) for t in texts]
-    assert tokenize_all(texts)[2] == []

@@ -5,7 +5,7 @@ import torch
 from labkit.batching import SentenceDataset, make_loader
 from labkit.embeddings import Vocab
 from labkit.models import BaselineDNN
-from labkit.training import (EarlyStopper, evaluate, fit, load_checkpoint, make_optimizer,
+from labkit.training import (EarlyStopper, fit, load_checkpoint, make_optimizer, make_scheduler,
                              predict, save_checkpoint, set_seed)
 
 LABELS = ["negative", "positive"]
@@ -47,7 +47,9 @@ def test_fit_learns_and_records_each_epoch():
     losses = [h["train_loss"] for h in result.history]
     assert losses[-1] < losses[0]
     assert {"train_loss", "val_loss", "train_accuracy", "val_accuracy", "val_macro_f1", "lr"} <= set(result.history[0])
-    assert evaluate(model, toy_data(200, 2), LABELS)["accuracy"] > 0.8
+    test = toy_data(200, 2)
+    _, pred = predict(model, test)
+    assert (pred == np.array(test.labels)).mean() > 0.8
 
 
 def test_same_seed_same_metrics_on_cpu():
@@ -74,24 +76,64 @@ def test_fit_restores_weights_of_best_validation_epoch():
     set_seed(0)
     model = BaselineDNN(2, toy_embeddings(), trainable_emb=True, hidden_size=16)
     train, val = make_loader(toy_data(), 32, shuffle=True), make_loader(toy_data(100, 1), 64)
-    result = fit(model, train, val, labels=LABELS, epochs=40, lr=0.1, patience=2, progress=False)
+    result = fit(model, train, val, labels=LABELS, epochs=40, lr=0.1, patience=2, progress=False,
+                 amp=False)
     best = min(h["val_loss"] for h in result.history)
     assert result.history[result.best_epoch - 1]["val_loss"] == best
     criterion = torch.nn.CrossEntropyLoss(reduction="sum")
+    device = next(model.parameters()).device                   # fit's device: maybe a GPU
+    model.eval()
     with torch.no_grad():
-        total = sum(criterion(model(x, lengths), y).item() for x, lengths, y in val)
+        total = sum(criterion(model(x.to(device), lengths), y.to(device)).item() for x, lengths, y in val)
     assert total / 100 == pytest.approx(best, rel=1e-5)
 
 
-def test_scheduler_and_optimizer_names():
+def fit_toy(scheduler, epochs=3, **kwargs):
     set_seed(0)
     model = BaselineDNN(2, toy_embeddings(), hidden_size=16)
-    result = fit(model, make_loader(toy_data(), 32), make_loader(toy_data(50, 1), 64), epochs=3,
-                 optimizer="sgd", lr=0.1, patience=None, progress=False,
-                 scheduler=lambda opt: torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5))
-    assert [round(h["lr"], 4) for h in result.history] == [0.1, 0.05, 0.025]
+    return fit(model, make_loader(toy_data(), 32), make_loader(toy_data(50, 1), 64), epochs=epochs,
+               optimizer="sgd", lr=0.1, patience=None, progress=False, scheduler=scheduler,
+               **{"n_classes": 2, "device": "cpu", **kwargs})
+
+
+@pytest.mark.parametrize("spec, lr", [
+    ({"name": "exponential", "gamma": 0.5}, [0.1, 0.05, 0.025]),
+    ({"name": "step", "step_size": 2, "gamma": 0.1}, [0.1, 0.1, 0.01]),
+    ({"name": "cosine", "T_max": 2}, [0.1, 0.05, 0.0]),
+    (lambda opt: torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.5), [0.1, 0.05, 0.025]),
+])
+def test_schedulers_by_name_or_function(spec, lr):
+    assert [round(h["lr"], 4) for h in fit_toy(spec).history] == lr
+
+
+@pytest.mark.parametrize("spec, function", [
+    ({"name": "exponential", "gamma": 0.8},
+     lambda opt: torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.8)),
+    ({"name": "plateau", "factor": 0.5, "patience": 1},
+     lambda opt: torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1)),
+])
+def test_scheduler_spec_trains_exactly_like_the_function(spec, function):
+    history = fit_toy(spec, epochs=8).history
+    assert history == fit_toy(function, epochs=8).history
+    assert history[-1]["lr"] < history[0]["lr"]
+
+
+def test_unknown_names_and_missing_classes_are_explained():
+    model = BaselineDNN(2, toy_embeddings(), hidden_size=16)
     with pytest.raises(ValueError, match="unknown optimizer"):
         make_optimizer("adamax2", model.parameters())
+    optimizer = make_optimizer("sgd", model.parameters())
+    for bad in [{"name": "cosinus"}, {"gamma": 0.5}]:
+        with pytest.raises(ValueError, match="unknown scheduler"):
+            make_scheduler(bad, optimizer)
+    with pytest.raises(ValueError, match="labels=.*or n_classes"):
+        fit(model, make_loader(toy_data(), 32), epochs=1, progress=False)
+    with pytest.raises(ValueError, match="n_classes=3"):
+        fit(model, make_loader(toy_data(), 32), labels=LABELS, n_classes=3, epochs=1, progress=False)
+
+
+def test_class_names_default_to_indices():
+    assert fit_toy(None, epochs=1).history == fit_toy(None, epochs=1, n_classes=None, labels=["0", "1"]).history
 
 
 def test_predict_keeps_dataset_order():

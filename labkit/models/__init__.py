@@ -1,4 +1,8 @@
-"""Sentence classifiers; every one has ``forward(x, lengths) -> logits``."""
+"""Sentence classifiers; every one has ``forward(x, lengths, return_attention=False) -> logits``.
+
+With ``return_attention=True`` each returns ``(logits, attention)``; attention is ``None``
+for a model without attention (see each class).
+"""
 from .attention import MultiHeadAttentionModel, SimpleSelfAttentionModel, TransformerEncoderModel
 from .baseline import BaselineDNN
 from .layers import count_parameters

@@ -67,6 +67,11 @@ def attention_weights(q: torch.Tensor, k: torch.Tensor, mask: torch.Tensor) -> t
 class Head(nn.Module):
     """One head of self-attention.
 
+    Args:
+        n_embd: size C of each word's vector.
+        head_size: size of the queries, keys and values.
+        dropout: on the attention weights.
+
     >>> head = Head(n_embd=4, head_size=2)
     >>> out, weights = head(torch.randn(2, 3, 4), torch.tensor([[1, 1, 1], [1, 0, 0]]).bool())
     >>> out.shape, weights.shape                    # (B, T, head_size), (B, T, T)
@@ -88,6 +93,11 @@ class Head(nn.Module):
 
 class MultiHeadAttention(nn.Module):
     """``n_head`` heads of size ``n_embd // n_head`` in parallel, joined and projected.
+
+    Args:
+        n_embd: size C of each word's vector, in and out.
+        n_head: number of heads, each of size ``n_embd // n_head``.
+        dropout: on each head's attention weights and on the projected output.
 
     >>> mha = MultiHeadAttention(n_embd=6, n_head=3)
     >>> out, weights = mha(torch.randn(2, 4, 6), torch.ones(2, 4, dtype=torch.bool))
@@ -111,7 +121,18 @@ class MultiHeadAttention(nn.Module):
 
 
 class FeedForward(nn.Module):
-    """Linear -> activation -> Linear, applied to every position on its own."""
+    """Linear -> activation -> Linear, applied to every position on its own.
+
+    Args:
+        n_embd: size C of each word's vector, in and out.
+        d_ff: width of the hidden layer.
+        dropout: after the activation and after the second Linear.
+        activation_name: "relu", "prelu", "tanh" or "gelu".
+
+    >>> ffn = FeedForward(n_embd=4, d_ff=16)
+    >>> ffn(torch.randn(2, 3, 4)).shape                # (B, T, C) in, (B, T, C) out
+    torch.Size([2, 3, 4])
+    """
 
     def __init__(self, n_embd: int, d_ff: int, dropout: float = 0.0, activation_name: str = "relu"):
         super().__init__()
@@ -125,7 +146,20 @@ class FeedForward(nn.Module):
 
 
 class Block(nn.Module):
-    """Transformer block, pre-norm: communication (attention), then computation (FFN)."""
+    """Transformer block, pre-norm: communication (attention), then computation (FFN).
+
+    Args:
+        n_embd: size C of each word's vector, in and out.
+        n_head: attention heads.
+        d_ff: hidden width of the feed-forward network; ``None``: 4 × n_embd.
+        dropout: in the attention and in the feed-forward network.
+        activation_name: of the feed-forward network: "relu", "prelu", "tanh" or "gelu".
+
+    >>> block = Block(n_embd=6, n_head=2)
+    >>> out, weights = block(torch.randn(2, 4, 6), torch.ones(2, 4, dtype=torch.bool))
+    >>> out.shape, weights.shape                    # (B, T, C), (B, n_head, T, T)
+    (torch.Size([2, 4, 6]), torch.Size([2, 2, 4, 4]))
+    """
 
     def __init__(self, n_embd: int, n_head: int, d_ff: int | None = None, dropout: float = 0.0,
                  activation_name: str = "relu"):
@@ -157,7 +191,17 @@ def sinusoidal_positions(max_length: int, n_embd: int) -> torch.Tensor:
 
 
 class PositionEmbedding(nn.Module):
-    """The vector added to the word at position t: learned, sinusoidal (frozen) or none (0)."""
+    """The vector added to the word at position t: learned, sinusoidal (frozen) or none (0).
+
+    Args:
+        max_length: number of positions in the table.
+        n_embd: size C of each position's vector.
+        kind: "learned", "sinusoidal" or "none".
+
+    >>> positions = PositionEmbedding(max_length=10, n_embd=4, kind="sinusoidal")
+    >>> positions(torch.arange(3)).shape            # (T,) positions in, (T, C) out
+    torch.Size([3, 4])
+    """
 
     def __init__(self, max_length: int, n_embd: int, kind: str = "learned"):
         super().__init__()
@@ -180,8 +224,20 @@ class PositionEmbedding(nn.Module):
 class TransformerEncoderModel(nn.Module):
     """Embeddings + positions -> ``n_layer`` blocks -> LayerNorm -> masked mean -> Linear.
 
-    ``d_ff`` defaults to 4 × the embedding size. ``forward(x, lengths, return_attention=True)``
-    also returns the attention weights, one (B, n_head, T, T) tensor per block.
+    ``forward(x, lengths, return_attention=True)`` also returns the attention weights, one
+    (B, n_head, T, T) tensor per block.
+
+    Args:
+        output_size: number of classes K.
+        embeddings: pretrained word vectors, a (V, C) matrix; row 0 is padding.
+        max_length: size of the position table; longer sentences are cut to it.
+        n_head: attention heads per block, each of size C // n_head.
+        n_layer: number of blocks.
+        d_ff: hidden width of each feed-forward network; ``None``: 4 × C.
+        dropout: on embeddings + positions, on the attention weights and in every sublayer.
+        trainable_emb: fine-tune the embeddings (they still start pretrained).
+        positions: "learned", "sinusoidal" or "none".
+        activation_name: of the feed-forward networks: "relu", "prelu", "tanh" or "gelu".
 
     >>> import numpy as np
     >>> model = TransformerEncoderModel(3, np.random.rand(10, 4).astype("float32"),
@@ -225,6 +281,15 @@ class TransformerEncoderModel(nn.Module):
 class MultiHeadAttentionModel(TransformerEncoderModel):
     """Q4: one block whose attention has ``n_head`` heads.
 
+    Args:
+        output_size: number of classes K.
+        embeddings: pretrained word vectors, a (V, C) matrix; row 0 is padding.
+        max_length: size of the position table; longer sentences are cut to it.
+        n_head: attention heads, each of size C // n_head.
+        trainable_emb: fine-tune the embeddings (they still start pretrained).
+        positions: "learned", "sinusoidal" or "none".
+        dropout: on embeddings + positions, on the attention weights and in every sublayer.
+
     >>> import numpy as np
     >>> model = MultiHeadAttentionModel(2, np.random.rand(10, 6).astype("float32"), n_head=3)
     >>> x, lengths = torch.tensor([[4, 5, 0]]), torch.tensor([2])
@@ -243,6 +308,14 @@ class SimpleSelfAttentionModel(TransformerEncoderModel):
     """Q3: one block with a single head of self-attention.
 
     The head's projections are ``model.blocks[0].sa.heads[0].query`` / ``.key`` / ``.value``.
+
+    Args:
+        output_size: number of classes K.
+        embeddings: pretrained word vectors, a (V, C) matrix; row 0 is padding.
+        max_length: size of the position table; longer sentences are cut to it.
+        trainable_emb: fine-tune the embeddings (they still start pretrained).
+        positions: "learned", "sinusoidal" or "none".
+        dropout: on embeddings + positions, on the attention weights and in every sublayer.
 
     >>> import numpy as np
     >>> model = SimpleSelfAttentionModel(2, np.random.rand(10, 4).astype("float32"), max_length=8)

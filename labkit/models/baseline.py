@@ -20,6 +20,15 @@ POOLINGS = ("mean", "mean_max")
 class BaselineDNN(nn.Module):
     """Embeddings -> masked pooling -> Linear -> activation -> dropout -> Linear -> logits.
 
+    Args:
+        output_size: number of classes K.
+        embeddings: pretrained word vectors, a (V, D) matrix; row 0 is padding.
+        trainable_emb: fine-tune the embeddings (they still start pretrained).
+        pooling: "mean" (u is D wide) or "mean_max" (2D wide).
+        hidden_size: units of the hidden layer.
+        activation_name: "relu", "prelu", "tanh" or "gelu".
+        dropout: on the hidden layer's output.
+
     >>> import numpy as np
     >>> model = BaselineDNN(3, np.random.rand(10, 4).astype("float32"), pooling="mean_max")
     >>> x = torch.tensor([[2, 3, 4], [5, 0, 0]])          # (B=2, T=3), 0 = padding
@@ -50,7 +59,9 @@ class BaselineDNN(nn.Module):
             pooled = torch.cat([pooled, masked_max(embedded, mask)], dim=-1)  # (B, 2D)
         return pooled
 
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor, return_attention: bool = False):
+        """Logits (B, output_size); ``(logits, None)`` with ``return_attention`` (no attention)."""
         u = self.sentence_vector(x, lengths)
         hidden = self.dropout(self.activation(self.hidden(u)))          # (B, hidden)
-        return self.output(hidden)                                       # (B, output_size)
+        logits = self.output(hidden)                                     # (B, output_size)
+        return (logits, None) if return_attention else logits

@@ -20,7 +20,7 @@ def lengths_to_mask(lengths: torch.Tensor, max_len: int | None = None,
     device = device if device is not None else lengths.device
     max_len = max_len if max_len is not None else int(lengths.max())
     positions = torch.arange(max_len, device=device)            # (T,)
-    return positions[None, :] < lengths.to(device)[:, None]     # (B, T)
+    return positions[None, :] < lengths.to(device, non_blocking=True)[:, None]   # (B, T)
 
 
 def last_timestep(outputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -32,7 +32,7 @@ def last_timestep(outputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     >>> last_timestep(out, torch.tensor([3, 1])).squeeze(1)
     tensor([2., 3.])
     """
-    index = (lengths.to(outputs.device) - 1).view(-1, 1, 1)           # (B, 1, 1)
+    index = (lengths.to(outputs.device, non_blocking=True) - 1).view(-1, 1, 1)   # (B, 1, 1)
     index = index.expand(-1, 1, outputs.size(2))                      # (B, 1, H)
     return outputs.gather(1, index).squeeze(1)                        # (B, H)
 

@@ -44,10 +44,17 @@ def run_packed(rnn: nn.RNNBase, inputs: torch.Tensor, lengths: torch.Tensor):
 class LSTM(nn.Module):
     """The lab's LSTM: embeddings -> (Bi)LSTM, packed -> state after the last real word -> Linear.
 
+    Args:
+        output_size: number of classes K.
+        embeddings: pretrained word vectors, a (V, D) matrix; row 0 is padding.
+        trainable_emb: fine-tune the embeddings (they still start pretrained).
+        bidirectional: also read each sentence backwards; the vector is then 2H wide.
+        hidden_size: LSTM units per direction, H.
+
     >>> import numpy as np
     >>> model = LSTM(3, np.random.rand(10, 4).astype("float32"), bidirectional=True, hidden_size=5)
     >>> x = torch.tensor([[2, 3, 4], [5, 0, 0]])          # (B=2, T=3), 0 = padding
-    >>> model.sentence_vector(x, torch.tensor([3, 1])).shape   # [h_fwd ‖ h_bwd]
+    >>> model.sentence_vector(x, torch.tensor([3, 1])).shape   # (B, 2H): [h_fwd ‖ h_bwd]
     torch.Size([2, 10])
     >>> model(x, torch.tensor([3, 1])).shape              # (B, output_size)
     torch.Size([2, 3])
@@ -67,36 +74,49 @@ class LSTM(nn.Module):
         _, (h_n, _) = run_packed(self.lstm, embedded, lengths)         # h_n: (dirs, B, H)
         return torch.cat(list(h_n), dim=-1)                            # (B, dirs*H)
 
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        return self.output(self.sentence_vector(x, lengths))          # (B, output_size)
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor, return_attention: bool = False):
+        """Logits (B, output_size); ``(logits, None)`` with ``return_attention`` (no attention)."""
+        logits = self.output(self.sentence_vector(x, lengths))        # (B, output_size)
+        return (logits, None) if return_attention else logits
 
 
 class RNNClassifier(nn.Module):
     """Any recurrent stack: cell, depth, direction, dropout, skip connections, pooling, attention.
 
-    * ``cell``: "lstm", "gru" or "rnn" (tanh). The layers are separate modules, each run on
-      a packed batch, so a skip connection can be added between them.
-    * ``dropout``: on the embeddings, between layers, and on the sentence vector.
-    * ``skip_every=k``: every k layers, the input of the block is added to its output,
-      through a bias-free ``nn.Linear`` where the sizes differ (0 = no skips).
-    * ``pooling`` over the real timesteps of the top layer's outputs h_1 … h_n:
-      "last" -- the final state q = [h_fwd after the last word ‖ h_bwd after the first];
-      "mean", "max", "mean_max" (both joined); "attention" -- the final state q is the
-      query over h_1 … h_n: scores q·h_t ("dot") or q·W·h_t ("general"), scaled by
-      1/sqrt(size), padding masked, softmax; the sentence vector is Σ_t a_t h_t.
-    * After each forward pass with attention pooling, ``self.last_attention`` holds the
-      weights a (B, T), detached: they sum to 1 over each sentence's words and are 0 on
-      padding -- ready for a heat-map. It is ``None`` for the other poolings.
+    The layers are separate modules, each run on a packed batch, so a skip connection can
+    join them. Pooling reads the top layer's outputs h_1 … h_n over the real words only:
+    "last" is the final state q = [h_fwd after the last word ‖ h_bwd after the first];
+    "mean", "max" and "mean_max" (the two joined) pool over the words; "attention" makes q
+    the query: scores q·h_t ("dot") or q·W·h_t ("general"), scaled by 1/√size, padding
+    masked, softmax, and the sentence vector is Σ_t a_t h_t.
+
+    Args:
+        output_size: number of classes K.
+        embeddings: pretrained word vectors, a (V, D) matrix; row 0 is padding.
+        cell: "lstm", "gru" or "rnn" (tanh).
+        hidden_size: units per layer and direction, H.
+        num_layers: recurrent layers stacked on each other.
+        bidirectional: also read each sentence backwards; every layer's output is then 2H wide.
+        dropout: on the embeddings, between layers, and on the sentence vector.
+        skip_every: add every k layers' input to their output (projected if needed); 0: none.
+        pooling: "last", "mean", "max", "mean_max" or "attention".
+        attention: the score of attention pooling, "dot" or "general".
+        trainable_emb: fine-tune the embeddings (they still start pretrained).
+
+    ``model(x, lengths, return_attention=True)`` returns ``(logits, weights)``: with
+    attention pooling the weights a (B, T) sum to 1 over each sentence's words and are 0
+    on padding -- ready for a heat-map; with the other poolings ``None``.
 
     >>> import numpy as np
     >>> model = RNNClassifier(3, np.random.rand(10, 4).astype("float32"), cell="gru",
     ...                       hidden_size=5, num_layers=2, bidirectional=True,
     ...                       skip_every=1, pooling="attention")
     >>> x = torch.tensor([[2, 3, 4], [5, 0, 0]])          # (B=2, T=3), 0 = padding
-    >>> model(x, torch.tensor([3, 1])).shape              # (B, output_size)
-    torch.Size([2, 3])
-    >>> model.last_attention[1]                           # one real word takes it all
-    tensor([1., 0., 0.])
+    >>> logits, weights = model(x, torch.tensor([3, 1]), return_attention=True)
+    >>> logits.shape, weights.shape                       # (B, output_size), (B, T)
+    (torch.Size([2, 3]), torch.Size([2, 3]))
+    >>> weights[1].tolist()                               # one real word takes it all
+    [1.0, 0.0, 0.0]
     """
 
     def __init__(self, output_size: int, embeddings, cell: str = "lstm", hidden_size: int = 128,
@@ -114,7 +134,6 @@ class RNNClassifier(nn.Module):
             raise ValueError(f"need num_layers >= 1 and skip_every >= 0, got {num_layers}, {skip_every}")
         self.pooling, self.attention, self.skip_every = pooling, attention, skip_every
         self.hidden_size, self.num_directions = hidden_size, 2 if bidirectional else 1
-        self.last_attention: torch.Tensor | None = None
 
         self.embedding = pretrained_embedding(embeddings, trainable_emb)
         self.dropout = nn.Dropout(dropout)
@@ -130,7 +149,7 @@ class RNNClassifier(nn.Module):
             for i in range(num_layers) if skip_every and (i + 1) % skip_every == 0})
         if pooling == "attention" and attention == "general":
             self.attention_weight = nn.Linear(size, size, bias=False)   # W in q·W·h
-        self.output = nn.Linear(size * (2 if pooling == "mean_max" else 1), output_size)  # last Linear
+        self.output = nn.Linear(size * (2 if pooling == "mean_max" else 1), output_size)
 
     def encode(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """The top layer's outputs h_1 … h_T: (B, T, dirs*H), zeros on padding."""
@@ -151,28 +170,37 @@ class RNNClassifier(nn.Module):
             return forward
         return torch.cat([forward, outputs[:, 0, self.hidden_size:]], dim=-1)  # (B, 2H)
 
-    def attend(self, outputs: torch.Tensor, query: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Masked attention of ``query`` (B, S) over ``outputs`` (B, T, S); returns (B, S)."""
+    def attend(self, outputs: torch.Tensor, query: torch.Tensor, mask: torch.Tensor):
+        """Masked attention of ``query`` (B, S) over ``outputs`` (B, T, S).
+
+        Returns the weighted sum (B, S) and the weights (B, T), 0 on padding.
+        """
         keys = self.attention_weight(outputs) if self.attention == "general" else outputs
         scores = torch.einsum("bts,bs->bt", keys, query) / outputs.size(-1) ** 0.5   # (B, T)
         weights = torch.softmax(scores.float().masked_fill(~mask, float("-inf")), dim=-1)
-        self.last_attention = weights.detach()                         # (B, T), 0 on padding
-        return torch.einsum("bt,bts->bs", weights.to(outputs.dtype), outputs)
+        return torch.einsum("bt,bts->bs", weights.to(outputs.dtype), outputs), weights
 
-    def sentence_vector(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """(B, dirs*H), or (B, 2*dirs*H) for mean_max."""
+    def sentence_vector(self, x: torch.Tensor, lengths: torch.Tensor,
+                        return_attention: bool = False):
+        """(B, dirs*H), or (B, 2*dirs*H) for mean_max; with ``return_attention`` also the
+        attention weights (B, T), or ``None`` for a pooling without attention."""
         outputs = self.encode(x, lengths)                              # (B, T, S)
         mask = lengths_to_mask(lengths, x.size(1), device=x.device)    # (B, T)
+        weights = None
         if self.pooling == "last":
-            return self.final_state(outputs, lengths)
-        if self.pooling == "attention":
-            return self.attend(outputs, self.final_state(outputs, lengths), mask)
-        if self.pooling == "mean":
-            return masked_mean(outputs, mask)
-        if self.pooling == "max":
-            return masked_max(outputs, mask)
-        return torch.cat([masked_mean(outputs, mask), masked_max(outputs, mask)], dim=-1)
+            u = self.final_state(outputs, lengths)
+        elif self.pooling == "attention":
+            u, weights = self.attend(outputs, self.final_state(outputs, lengths), mask)
+        elif self.pooling == "mean":
+            u = masked_mean(outputs, mask)
+        elif self.pooling == "max":
+            u = masked_max(outputs, mask)
+        else:
+            u = torch.cat([masked_mean(outputs, mask), masked_max(outputs, mask)], dim=-1)
+        return (u, weights) if return_attention else u
 
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        u = self.dropout(self.sentence_vector(x, lengths))
-        return self.output(u)                                          # (B, output_size)
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor, return_attention: bool = False):
+        """Logits (B, output_size); with ``return_attention``, ``(logits, weights or None)``."""
+        u, weights = self.sentence_vector(x, lengths, return_attention=True)
+        logits = self.output(self.dropout(u))                          # (B, output_size)
+        return (logits, weights) if return_attention else logits
