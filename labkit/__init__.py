@@ -2,6 +2,7 @@
 
 Modules: data (datasets, user test files), text (tokenisation), embeddings (word
 vectors, vocab), batching (padding, masks, pooling), models, training (the loop),
-metrics, plots, experiments (run registry), pipeline (the steps notebooks repeat).
+metrics, plots, experiments (run registry), pipeline (the steps notebooks repeat),
+evaluation (trained models on new texts and handed-out test files).
 """
 __version__ = "0.1.0"

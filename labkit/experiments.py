@@ -2,8 +2,12 @@
 
 The registry is the single source of the results table: notebooks call
 :func:`log_run` after each evaluation, :func:`leaderboard` shows the latest run of
-each (notebook, dataset, model, split), and :func:`write_readme_table` puts that
+each (notebook, dataset, model, split), :func:`best_on_validation` picks a notebook's
+best model without looking at the test set, and :func:`write_readme_table` puts the
 table into the README between ``<!-- results:start -->`` and ``<!-- results:end -->``.
+The committed registry also ships inside the package (``reference_runs.jsonl``), so
+``leaderboard(reference=True)`` compares with every notebook's reference run even in a
+fresh Colab runtime.
 
 Fast runs (env ``LABKIT_FAST=1``, as in CI) go to ``results/runs-fast.jsonl`` so they
 never touch the committed registry; env ``LABKIT_RUNS`` names any other file.
@@ -23,15 +27,8 @@ import pandas as pd
 
 from . import settings
 
-__all__ = [
-    "runs_path",
-    "git_commit",
-    "log_run",
-    "load_runs",
-    "leaderboard",
-    "markdown_table",
-    "write_readme_table",
-]
+__all__ = ["runs_path", "git_commit", "log_run", "load_runs", "leaderboard", "best_on_validation",
+           "reference_runs_path", "markdown_table", "write_readme_table"]
 
 RECORD_FIELDS = [
     "timestamp", "notebook", "dataset", "model", "split", "metrics", "config", "epochs",
@@ -45,6 +42,9 @@ LEADERBOARD_COLUMNS = [
 DEFAULT_METRIC = {"mr": "accuracy", "semeval2017a": "avg_rec"}
 METRIC_ALIASES = {"avg_rec": "macro_recall"}
 START, END = "<!-- results:start -->", "<!-- results:end -->"
+# The committed registry, shipped as package data (a copy of results/runs.jsonl that
+# ``make readme`` refreshes), so a fresh runtime can compare with the reference runs.
+REFERENCE_RUNS = Path(__file__).with_name("reference_runs.jsonl")
 _NAME_LABKIT = re.compile(r"""^\s*name\s*=\s*["']labkit["']""", re.MULTILINE)
 
 
@@ -59,8 +59,9 @@ def _project_root(start: Path | None = None) -> Path:
 
 
 def runs_path() -> Path:
-    """Where runs are logged: env LABKIT_RUNS, else <project root>/results/runs.jsonl
-    (``runs-fast.jsonl`` when env LABKIT_FAST == "1")."""
+    """Where runs are logged: env ``LABKIT_RUNS``, else ``<project root>/results/runs.jsonl``
+    (``runs-fast.jsonl`` when env ``LABKIT_FAST`` is ``1``); the root is the nearest folder
+    up from the working directory whose pyproject.toml names labkit, else the working directory."""
     if settings.runs_file() is not None:
         return settings.runs_file()
     name = "runs-fast.jsonl" if settings.fast() else "runs.jsonl"
@@ -68,7 +69,11 @@ def runs_path() -> Path:
 
 
 def git_commit(cwd: str | Path | None = None) -> str | None:
-    """Short sha of HEAD of the repository holding ``cwd``; None outside a repository."""
+    """Short sha of HEAD of the repository holding ``cwd``; None outside a repository.
+
+    Args:
+        cwd: a folder inside the repository (default: the working directory).
+    """
     try:
         out = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],
@@ -100,22 +105,24 @@ def _jsonable(value):
     return str(value)
 
 
-def log_run(
-    *,
-    notebook: str,
-    dataset: str,
-    model: str,
-    metrics: dict,
-    config: dict,
-    epochs: int | None,
-    seconds: float,
-    device: str,
-    seed: int | None,
-    split: str = "test",
-    n_params: int | None = None,
-    path: str | Path | None = None,
-) -> dict:
+def log_run(*, notebook: str, dataset: str, model: str, metrics: dict, config: dict,
+            epochs: int | None, seconds: float, device: str, seed: int | None, split: str = "test",
+            n_params: int | None = None, path: str | Path | None = None) -> dict:
     """Append one run as a JSON line to ``path`` (default :func:`runs_path`); return it.
+
+    Args:
+        notebook: the notebook that ran it.
+        dataset: the dataset's name, e.g. ``"mr"``.
+        model: the run's name (one row of the leaderboard per notebook, dataset, model, split).
+        metrics: test metrics, and the validation metrics at the best epoch (``val_accuracy``).
+        config: what is needed to repeat the run (see :func:`labkit.pipeline.run_experiment`).
+        epochs: epochs trained (None for models that are not trained by epochs).
+        seconds: training and testing time.
+        device: where it ran, e.g. ``"cpu"``.
+        seed: the run's seed.
+        split: ``"test"``, or e.g. ``"cv10"`` for a cross-validation mean.
+        n_params: trainable parameters.
+        path: the registry file.
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "runs.jsonl"
@@ -126,19 +133,10 @@ def log_run(
     """
     record = _jsonable({
         "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "notebook": notebook,
-        "dataset": dataset,
-        "model": model,
-        "split": split,
-        "metrics": dict(metrics),
-        "config": dict(config),
-        "epochs": epochs,
-        "seconds": round(float(seconds), 3),
-        "device": str(device),
-        "seed": seed,
-        "n_params": n_params,
-        "git_commit": git_commit(),
-        "fast": settings.fast(),
+        "notebook": notebook, "dataset": dataset, "model": model, "split": split,
+        "metrics": dict(metrics), "config": dict(config), "epochs": epochs,
+        "seconds": round(float(seconds), 3), "device": str(device), "seed": seed,
+        "n_params": n_params, "git_commit": git_commit(), "fast": settings.fast(),
     })
     path = Path(path) if path is not None else runs_path()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -149,7 +147,14 @@ def log_run(
 
 
 def load_runs(path: str | Path | None = None) -> pd.DataFrame:
-    """All logged runs in file order, one row each, every metric its own column."""
+    """All logged runs in file order, one row each, every metric its own column.
+
+    Args:
+        path: the registry (default :func:`runs_path`); a missing file gives no rows.
+
+    Raises:
+        ValueError: a line is not valid JSON (the message names the line).
+    """
     path = Path(path) if path is not None else runs_path()
     records = []
     if path.exists():
@@ -180,37 +185,127 @@ def _metric_column(df: pd.DataFrame, metric: str) -> pd.Series:
     return pd.to_numeric(values, errors="coerce")
 
 
-def leaderboard(
-    path: str | Path | None = None,
-    notebook: str | None = None,
-    dataset: str | None = None,
-    metric: str | None = None,
-    latest: bool = True,
-) -> pd.DataFrame:
+def reference_runs_path() -> Path:
+    """The committed registry as shipped inside the package (refreshed by ``make readme``)."""
+    return REFERENCE_RUNS
+
+
+def _with_reference(df: pd.DataFrame) -> pd.DataFrame:
+    """This runtime's runs and the reference runs, told apart by a ``source`` column.
+
+    A reference run also in this runtime's file (the committed registry read in place)
+    counts once, as this runtime's.
+    """
+    reference = load_runs(REFERENCE_RUNS)
+    if len(df) and len(reference):
+        shared = [c for c in reference.columns if c in df.columns]
+        here = {str(row) for row in df[shared].itertuples(index=False)}
+        reference = reference[[str(row) not in here for row in reference[shared].itertuples(index=False)]]
+    parts = [part.assign(source=source) for part, source in
+             [(df, "this runtime"), (reference, "reference")] if len(part)]
+    return pd.concat(parts, ignore_index=True) if parts else df.assign(source=pd.Series(dtype=object))
+
+
+def _select(df: pd.DataFrame, notebook=None, dataset=None, contains=None, split=None,
+            models=None) -> pd.DataFrame:
+    """The rows matching every filter given (a filter of None keeps everything)."""
+    def listed(value):
+        return [value] if isinstance(value, str) else list(value)
+
+    keep = pd.Series(True, index=df.index)
+    if notebook is not None:
+        keep &= df["notebook"].isin(listed(notebook))
+    if dataset is not None:
+        keep &= df["dataset"].isin(listed(dataset))
+    if split is not None:
+        keep &= df["split"] == split
+    if models is not None:
+        keep &= df["model"].isin(listed(models))
+    if contains is not None:
+        names = df["model"].astype(str)
+        keep &= pd.concat([names.str.contains(part, regex=False) for part in listed(contains)],
+                          axis=1).any(axis=1)
+    return df[keep]
+
+
+def leaderboard(path: str | Path | None = None, notebook: str | list[str] | None = None,
+                dataset: str | list[str] | None = None, metric: str | None = None,
+                latest: bool = True, *, contains: str | list[str] | None = None,
+                split: str | None = None, reference: bool = False,
+                columns: list[str] | None = None) -> pd.DataFrame:
     """Runs side by side: grouped by dataset, best first by ``metric``.
 
-    ``metric`` defaults per dataset to its headline metric (accuracy for mr, AvgRec
-    for semeval2017a, else accuracy). With ``latest`` only the last logged run of each
-    (notebook, dataset, model, split) is kept, so re-running a cell replaces its row.
+    Args:
+        path: the registry (default :func:`runs_path`).
+        notebook: keep this notebook's runs (or these notebooks').
+        dataset: keep this dataset's runs (or these datasets').
+        metric: rank by it; default per dataset its headline metric (accuracy for mr,
+            AvgRec for semeval2017a, else accuracy).
+        latest: keep only the last logged run of each (notebook, dataset, model, split),
+            so re-running a cell replaces its row.
+        contains: keep the models whose name contains this text (or any of these).
+        split: keep this split's runs, e.g. ``"test"`` (not the ``cv10`` rows).
+        reference: add the reference runs shipped with labkit (the committed full run),
+            so a fresh runtime, e.g. Colab, can compare with every notebook; a ``source``
+            column says ``"this runtime"`` or ``"reference"``.
+        columns: the columns to show (default ``LEADERBOARD_COLUMNS``); ``"s/epoch"``
+            is seconds per epoch.
     """
     df = load_runs(path)
-    if notebook is not None:
-        df = df[df["notebook"] == notebook]
-    if dataset is not None:
-        df = df[df["dataset"] == dataset]
+    if reference:
+        df = _with_reference(df)
+    df = _select(df, notebook, dataset, contains, split)
     if latest:
-        df = df.drop_duplicates(["notebook", "dataset", "model", "split"], keep="last")
+        df = df.drop_duplicates(["notebook", "dataset", "model", "split", *(["source"] * reference)],
+                                keep="last")
     score = pd.Series(float("nan"), index=df.index)
     for name, group in df.groupby("dataset", sort=False):
         score[group.index] = _metric_column(group, metric or DEFAULT_METRIC.get(name, "accuracy"))
     df = df.assign(_score=score).sort_values(
         ["dataset", "_score"], ascending=[True, False], kind="stable", na_position="last"
     )
-    columns = list(LEADERBOARD_COLUMNS)
-    if metric is not None and metric not in columns and METRIC_ALIASES.get(metric) not in columns:
-        columns.insert(4, metric)
+    df["s/epoch"] = pd.to_numeric(df["seconds"], errors="coerce") / pd.to_numeric(df["epochs"])
+    if columns is None:
+        columns = list(LEADERBOARD_COLUMNS)
+        if metric is not None and metric not in columns and METRIC_ALIASES.get(metric) not in columns:
+            columns.insert(4, metric)
+        if reference:
+            columns.insert(columns.index("split") + 1, "source")
     df = df.reindex(columns=columns).reset_index(drop=True)
-    return df.astype({"epochs": "Int64", "n_params": "Int64"})  # whole numbers, blanks allowed
+    whole = {c: "Int64" for c in ("epochs", "n_params") if c in df}
+    return df.astype(whole)  # whole numbers, blanks allowed
+
+
+def best_on_validation(path: str | Path | None = None, notebook: str | None = None,
+                       dataset: str | None = None, *, contains: str | list[str] | None = None,
+                       models: list[str] | None = None, metric: str = "val_accuracy") -> pd.Series:
+    """The run with the best validation score: the model choice that never sees the test set.
+
+    Only the latest run of each model counts, and only test-split runs (those log the
+    validation metrics at their best epoch). Ties go to the run logged first.
+
+    Args:
+        path: the registry (default :func:`runs_path`).
+        notebook: choose among this notebook's runs.
+        dataset: choose among this dataset's runs.
+        contains: only models whose name contains this text (or any of these).
+        models: only these models, e.g. the runs of this session.
+        metric: the validation metric logged with each run.
+
+    Returns:
+        The run's record, a row of :func:`load_runs`: ``model``, the metrics, ``config``
+        (for :func:`labkit.pipeline.rerun`), ``seed``, ...
+
+    Raises:
+        ValueError: no run matches, or none logged ``metric``.
+    """
+    df = _select(load_runs(path), notebook, dataset, contains, "test", models)
+    df = df.drop_duplicates(["notebook", "dataset", "model", "split"], keep="last")
+    scores = pd.to_numeric(df[metric], errors="coerce") if metric in df else pd.Series(dtype=float)
+    if scores.notna().sum() == 0:
+        raise ValueError(f"no run of notebook {notebook!r} on dataset {dataset!r} has a logged "
+                         f"{metric!r} (with contains={contains!r}); run the experiment cells first")
+    return df.loc[scores.idxmax()]
 
 
 def _cell(value, digits: int, integral: bool) -> str:
@@ -225,6 +320,10 @@ def _cell(value, digits: int, integral: bool) -> str:
 
 def markdown_table(df: pd.DataFrame, digits: int = 3) -> str:
     """A GitHub-flavoured markdown table of ``df`` (index left out), numbers right-aligned.
+
+    Args:
+        df: the table.
+        digits: decimals shown for numbers that are not whole.
 
     >>> print(markdown_table(pd.DataFrame({"model": ["lstm"], "accuracy": [0.81234]})))
     | model | accuracy |
@@ -255,8 +354,15 @@ def write_readme_table(readme_path: str | Path, runs_path: str | Path | None = N
     """Replace the text between the results markers in ``readme_path`` with the leaderboard.
 
     Only the ``top`` best runs of each notebook and dataset are shown (every run stays
-    in the registry). The markers stay; running it twice gives the same file. Returns
-    the table written.
+    in the registry). The markers stay; running it twice gives the same file.
+
+    Args:
+        readme_path: the README with the results markers.
+        runs_path: the registry (default :func:`runs_path`).
+        top: runs shown per notebook and dataset.
+
+    Returns:
+        The table written.
     """
     readme_path = Path(readme_path)
     text = readme_path.read_text("utf-8")

@@ -1,11 +1,14 @@
 """The steps every notebook repeats, in one place: prepare a dataset, run an experiment.
 
 Notebook 00 walks through these steps one cell at a time; the later notebooks call
-:func:`prepare_task` and :func:`run_experiment` so each experiment cell stays one line
-that a student can change and re-run.
+:func:`prepare_task` and :func:`run_experiment` so each experiment cell stays one call
+that a student can change and re-run. Every run's registry record holds its model and
+training arguments, so :func:`rerun` can train it again, on the same or another dataset.
+Evaluating trained models on new texts and files is in :mod:`labkit.evaluation`.
 """
 from __future__ import annotations
 
+import inspect
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,13 +17,17 @@ import numpy as np
 import pandas as pd
 
 from .batching import SentenceDataset, make_loader
-from .data import encode_labels, load_dataset, read_table, subsample, train_val_split
+from .data import encode_labels, load_dataset, subsample, train_val_split
 from .embeddings import Vocab, build_vocab, load_word_vectors
+from .evaluation import evaluate_file, evaluate_handed_out, predict_texts
 from .experiments import log_run
 from .metrics import classification_metrics
 from .models import count_parameters
 from .text import fix_escapes, tokenize
 from .training import FitResult, fit, predict, save_checkpoint, set_seed
+
+__all__ = ["Task", "prepare_task", "make_task", "Experiment", "run_experiment", "run_settings", "rerun",
+           "cross_validate", "predict_texts", "evaluate_file", "evaluate_handed_out"]
 
 FAST_TRAIN, FAST_TEST = 2000, 500
 
@@ -41,7 +48,12 @@ class Task:
     test_df: pd.DataFrame
 
     def encode(self, texts, labels=None) -> SentenceDataset:
-        """Clean, tokenise and index new texts with this task's vocabulary."""
+        """Clean, tokenise and index new texts with this task's vocabulary.
+
+        Args:
+            texts: the sentences.
+            labels: their label names, or None for unlabelled texts.
+        """
         ids = [self.vocab.encode(tokenize(fix_escapes(t))) for t in texts]
         y = None if labels is None else encode_labels(pd.Series(labels), self.labels)
         return SentenceDataset(ids, y, self.max_length)
@@ -50,7 +62,11 @@ class Task:
                 exact_length: bool = False):
         """(train_loader, val_loader); the training batches are shuffled with ``seed``.
 
-        exact_length: training batches of one sentence length each (fastest for RNNs).
+        Args:
+            batch_size: training sentences per batch (validation batches hold 256).
+            seed: the order of the training batches.
+            bucket: batch sentences of similar lengths together (less padding).
+            exact_length: training batches of one sentence length each (fastest for RNNs).
         """
         train = make_loader(self.train, batch_size, shuffle=True, bucket=bucket, seed=seed,
                             exact_length=exact_length)
@@ -63,8 +79,14 @@ def prepare_task(dataset: str, *, vectors="glove-6b-50d", max_length: int | None
                  data_dir=None) -> Task:
     """Load a built-in dataset with the lab's split and make it a :class:`Task`.
 
-    fast: subsample to 2,000 training and 500 test sentences (CI's fast mode). The other
-    arguments are those of :func:`make_task`.
+    Args:
+        dataset: ``"mr"`` or ``"semeval2017a"``.
+        vectors: as in :func:`make_task`.
+        max_length: as in :func:`make_task`.
+        fast: subsample to 2,000 training and 500 test sentences (CI's fast mode).
+        seed: the subsample and the validation split.
+        val_size: share of the training split held out for validation.
+        data_dir: where the dataset files are (default: env ``LABKIT_DATA_DIR`` or a download).
     """
     data = load_dataset(dataset, data_dir=data_dir)
     train_df, test_df = data.train, data.test
@@ -79,8 +101,16 @@ def make_task(name: str, labels: list[str], train_df: pd.DataFrame, test_df: pd.
               val_size: float = 0.1) -> Task:
     """Split validation off ``train_df`` (stratified), build the vocab from training only.
 
-    max_length: sentences are cut to this many tokens; ``None`` takes the 99th
-    percentile of the training lengths.
+    Args:
+        name: the dataset's name (the registry's ``dataset``).
+        labels: the label names, in class-id order.
+        train_df: training texts and labels; validation is split off it.
+        test_df: test texts and labels.
+        vectors: word vectors: a name for :func:`labkit.embeddings.load_word_vectors`, or loaded.
+        max_length: sentences are cut to this many tokens; ``None`` takes the 99th
+            percentile of the training lengths.
+        seed: the validation split and the vectors of words GloVe lacks.
+        val_size: share of ``train_df`` held out for validation.
     """
     train_df, val_df = train_val_split(train_df, val_size=val_size, seed=seed)
     if isinstance(vectors, str):
@@ -107,7 +137,11 @@ def make_task(name: str, labels: list[str], train_df: pd.DataFrame, test_df: pd.
 
 @dataclass
 class Experiment:
-    """A trained model with its history and test results."""
+    """A trained model with its history and test results.
+
+    ``config`` is the run's logged config: ``model_class``, ``model_kwargs``,
+    ``fit_kwargs``, ``max_length`` and ``best_epoch``.
+    """
     name: str
     model: object
     fit: FitResult
@@ -117,37 +151,64 @@ class Experiment:
     checkpoint: Path | None = None
 
 
-def run_experiment(task: Task, name: str, model_class, model_kwargs: dict | None = None, *,
-                   notebook: str, epochs: int = 20, batch_size: int = 64, seed: int = 0,
-                   exact_length: bool = False, checkpoint_dir=None, log: bool = True,
-                   **fit_kwargs) -> Experiment:
+LOADER_KEYS = ("batch_size", "exact_length", "bucket")   # fit_kwargs that go to Task.loaders
+FIT_DEFAULTS = {"epochs": 20, "batch_size": 64}
+PYTHON_OBJECT = "python_object"   # how a function in fit_kwargs is logged: {"python_object": name}
+
+
+def run_experiment(task: Task, name: str, model_class, model_kwargs: dict | None = None,
+                   fit_kwargs: dict | None = None, *, notebook: str, seed: int = 0,
+                   checkpoint_dir=None, log: bool = True) -> Experiment:
     """Seed, build ``model_class(n_classes, embeddings, **model_kwargs)``, train, test, log.
 
-    Safe to re-run: the same seed gives the same model. ``fit_kwargs`` go to
-    :func:`labkit.training.fit` (optimizer, lr, clip_norm, patience, scheduler, …);
-    ``exact_length`` to :meth:`Task.loaders`.
-    The run is appended to the registry and, with ``checkpoint_dir``, saved to
-    ``checkpoint_dir/<dataset>/<name>.pt``.
+    Safe to re-run: the same seed gives the same model. A model whose constructor takes
+    ``max_length`` (the attention models' position table) gets the task's, unless
+    ``model_kwargs`` names one. The run is appended to the registry with both dicts in its
+    config, so :func:`rerun` can repeat it; with ``checkpoint_dir`` the model is also saved
+    to ``checkpoint_dir/<dataset>/<name>.pt`` with the same config.
+
+    Args:
+        task: the prepared dataset (:func:`prepare_task`).
+        name: the run's name in the registry (its row in the leaderboard).
+        model_class: a model of :mod:`labkit.models`, e.g. ``RNNClassifier``.
+        model_kwargs: the model's constructor arguments, e.g. ``{"bidirectional": True}``.
+        fit_kwargs: everything about training: ``epochs`` (default 20), ``batch_size``
+            (default 64) and ``exact_length`` / ``bucket`` for :meth:`Task.loaders`; the
+            rest goes to :func:`labkit.training.fit` (``lr``, ``optimizer``, ``patience``,
+            ``clip_norm``, ``scheduler``, ...).
+        notebook: the notebook logging the run.
+        seed: seeds the weights and the order of the training batches.
+        checkpoint_dir: where to save the trained model (None: not saved).
+        log: append the run to the registry.
+
+    Returns:
+        The :class:`Experiment`: model, history, test metrics and probabilities, config.
     """
     model_kwargs = dict(model_kwargs or {})
+    fit_kwargs = {**FIT_DEFAULTS, **(fit_kwargs or {})}
+    loader_kwargs = {k: v for k, v in fit_kwargs.items() if k in LOADER_KEYS}
+    train_kwargs = {k: v for k, v in fit_kwargs.items() if k not in LOADER_KEYS}
+    build_kwargs = dict(model_kwargs)
+    if "max_length" in inspect.signature(model_class).parameters:
+        build_kwargs.setdefault("max_length", task.max_length)
+
     set_seed(seed)
-    model = model_class(len(task.labels), task.embeddings, **model_kwargs)
-    train_loader, val_loader = task.loaders(batch_size, seed, exact_length=exact_length)
+    model = model_class(len(task.labels), task.embeddings, **build_kwargs)
+    train_loader, val_loader = task.loaders(seed=seed, **loader_kwargs)
     start = time.perf_counter()
-    result = fit(model, train_loader, val_loader, labels=task.labels, epochs=epochs, **fit_kwargs)
+    result = fit(model, train_loader, val_loader, labels=task.labels, **train_kwargs)
     probs, pred = predict(model, task.test)
     seconds = time.perf_counter() - start
     metrics = classification_metrics(np.asarray(task.test.labels), pred, task.labels)
 
-    config = {"model_class": model_class.__name__, **model_kwargs, "batch_size": batch_size,
-              **({"exact_length": True} if exact_length else {}),
-              "max_length": task.max_length, "best_epoch": result.best_epoch,
-              **{k: _describe(v) for k, v in fit_kwargs.items()}}
+    config = {"model_class": model_class.__name__, "model_kwargs": _describe(model_kwargs),
+              "fit_kwargs": _describe(fit_kwargs), "max_length": task.max_length,
+              "best_epoch": result.best_epoch}
     experiment = Experiment(name, model, result, metrics, probs, config)
     if checkpoint_dir is not None:
         experiment.checkpoint = save_checkpoint(
             Path(checkpoint_dir) / task.name / f"{_slug(name)}.pt", model,
-            model_kwargs={"output_size": len(task.labels), **model_kwargs},
+            model_kwargs={"output_size": len(task.labels), **build_kwargs},
             vocab=task.vocab, labels=task.labels, config=config)
     if log:
         best = result.history[result.best_epoch - 1] if result.history else {}
@@ -158,15 +219,102 @@ def run_experiment(task: Task, name: str, model_class, model_kwargs: dict | None
     return experiment
 
 
-def cross_validate(dataset: str, name: str, model_class, model_kwargs: dict | None = None, *,
-                   notebook: str, folds: int = 10, seed: int = 0, fast: bool = False,
-                   vectors="glove-6b-50d", **run_kwargs) -> pd.DataFrame:
+def run_settings(record, model_kwargs: dict | None = None,
+                 fit_kwargs: dict | None = None) -> tuple[type, dict, dict]:
+    """The model class and the two dicts of a logged run, ready to train it again.
+
+    Args:
+        record: a registry record: a dict, a row of :func:`labkit.experiments.load_runs`
+            or of :func:`labkit.experiments.best_on_validation`.
+        model_kwargs: entries that replace or add to the logged model arguments.
+        fit_kwargs: entries that replace or add to the logged training arguments; give
+            here a function (e.g. a scheduler) the run was trained with, as the registry
+            keeps only its name.
+
+    Returns:
+        ``(model_class, model_kwargs, fit_kwargs)`` for :func:`run_experiment` or
+        :func:`cross_validate`.
+
+    Raises:
+        ValueError: the record has no ``model_kwargs`` / ``fit_kwargs`` (logged by an
+            older labkit), names an unknown model, or was trained with a function that is
+            not given again in ``fit_kwargs``.
+    """
+    from .models import MODELS
+
+    model = record["model"]
+    config = record["config"]
+    if not isinstance(config, dict) or "fit_kwargs" not in config:
+        raise ValueError(f"run {model!r} was logged without model_kwargs and fit_kwargs in its "
+                         "config (an older labkit); re-run the notebook cell that trained it")
+    if config.get("model_class") not in MODELS:
+        raise ValueError(f"run {model!r}: unknown model class {config.get('model_class')!r}; "
+                         f"rerun knows {sorted(MODELS)}")
+    settings = {"model_kwargs": {**config["model_kwargs"], **(model_kwargs or {})},
+                "fit_kwargs": {**config["fit_kwargs"], **(fit_kwargs or {})}}
+    for group, values in settings.items():
+        for key, value in values.items():
+            if isinstance(value, dict) and set(value) == {PYTHON_OBJECT}:
+                raise ValueError(
+                    f"run {model!r} was trained with {key}={value[PYTHON_OBJECT]}, a Python function "
+                    "that the registry cannot store; give it again, e.g. "
+                    f"rerun(record, task, {group}={{{key!r}: ...}}), or train with a JSON spec "
+                    "(for a scheduler: {'name': 'exponential', 'gamma': 0.8})")
+    return MODELS[config["model_class"]], settings["model_kwargs"], settings["fit_kwargs"]
+
+
+def rerun(record, task: Task, *, name: str | None = None, notebook: str | None = None,
+          seed: int | None = None, model_kwargs: dict | None = None, fit_kwargs: dict | None = None,
+          checkpoint_dir=None, log: bool = True) -> Experiment:
+    """Train a logged run again, from its registry record, on ``task``: the same or another dataset.
+
+    Example: ``best = experiments.best_on_validation(notebook=NOTEBOOK, dataset="mr")``, then
+    ``rerun(best, tasks["semeval2017a"], name=f"best of grid: {best.model}")``.
+
+    Args:
+        record: the run's record (see :func:`run_settings`).
+        task: the dataset to train and test on.
+        name: the new run's name (default: the record's).
+        notebook: the notebook logging the new run (default: the record's).
+        seed: default: the record's, so the same task gives the same numbers.
+        model_kwargs: entries that replace logged model arguments.
+        fit_kwargs: entries that replace logged training arguments (e.g. ``epochs``).
+        checkpoint_dir: as in :func:`run_experiment`.
+        log: append the new run to the registry.
+
+    Returns:
+        The new :class:`Experiment`.
+    """
+    model_class, model_kwargs, fit_kwargs = run_settings(record, model_kwargs, fit_kwargs)
+    seed = record["seed"] if seed is None else seed
+    return run_experiment(task, name or record["model"], model_class, model_kwargs, fit_kwargs,
+                          notebook=notebook or record["notebook"], seed=int(seed),
+                          checkpoint_dir=checkpoint_dir, log=log)
+
+
+def cross_validate(dataset: str, name: str, model_class, model_kwargs: dict | None = None,
+                   fit_kwargs: dict | None = None, *, notebook: str, folds: int = 10, seed: int = 0,
+                   fast: bool = False, vectors="glove-6b-50d") -> pd.DataFrame:
     """k-fold cross-validation over the whole dataset (training and test splits together).
 
     Each fold builds its own vocabulary from its training part, holds out validation for
     early stopping and tests on the fold. One run is logged with ``split=f"cv{folds}"``:
     the mean of each metric over the folds (and the accuracy's standard deviation).
-    Returns one row of metrics per fold.
+
+    Args:
+        dataset: a built-in dataset, e.g. ``"mr"``.
+        name: the run's name in the registry.
+        model_class: as in :func:`run_experiment`.
+        model_kwargs: as in :func:`run_experiment`.
+        fit_kwargs: as in :func:`run_experiment`.
+        notebook: the notebook logging the run.
+        folds: number of folds.
+        seed: seeds the folds, the splits and every model.
+        fast: subsample the dataset to 2,000 sentences first (CI's fast mode).
+        vectors: the word vectors (a name or loaded vectors).
+
+    Returns:
+        One row of metrics per fold.
     """
     from sklearn.model_selection import StratifiedKFold
 
@@ -181,53 +329,36 @@ def cross_validate(dataset: str, name: str, model_class, model_kwargs: dict | No
     for fold, (train_idx, test_idx) in enumerate(splitter.split(everything, everything.label)):
         task = make_task(dataset, data.labels, everything.iloc[train_idx], everything.iloc[test_idx],
                          vectors=vectors, seed=seed)
-        exp = run_experiment(task, name, model_class, model_kwargs, notebook=notebook, seed=seed,
-                             log=False, **run_kwargs)
+        exp = run_experiment(task, name, model_class, model_kwargs, fit_kwargs, notebook=notebook,
+                             seed=seed, log=False)
         rows.append({"fold": fold + 1, "epochs": exp.fit.epochs, **exp.metrics})
     table = pd.DataFrame(rows).set_index("fold")
     metrics = {**table.drop(columns="epochs").mean().to_dict(),
                "accuracy_std": float(table.accuracy.std())}
+    config = {key: exp.config[key] for key in ("model_class", "model_kwargs", "fit_kwargs")}
     log_run(notebook=notebook, dataset=dataset, model=name, split=f"cv{folds}", metrics=metrics,
-            config={"model_class": model_class.__name__, **(model_kwargs or {}), "folds": folds,
-                    **{k: _describe(v) for k, v in run_kwargs.items()}},
-            epochs=int(table.epochs.sum()), seconds=time.perf_counter() - start,
-            device=exp.fit.device, seed=seed, n_params=count_parameters(exp.model))
+            config={**config, "folds": folds}, epochs=int(table.epochs.sum()),
+            seconds=time.perf_counter() - start, device=exp.fit.device, seed=seed,
+            n_params=count_parameters(exp.model))
     return table
 
 
 def _describe(value):
-    """A JSON-friendly description of a fit argument (functions by name)."""
-    if callable(value):
-        return getattr(value, "__name__", type(value).__name__)
-    return value
+    """JSON-friendly arguments: a function or other Python object becomes ``{"python_object": name}``.
+
+    >>> _describe({"lr": 0.01, "scheduler": {"name": "plateau"}, "loss_fn": len})
+    {'lr': 0.01, 'scheduler': {'name': 'plateau'}, 'loss_fn': {'python_object': 'len'}}
+    """
+    if isinstance(value, dict):
+        return {str(k): _describe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_describe(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if hasattr(value, "tolist") and not callable(value):   # numpy scalars and arrays
+        return value.tolist()
+    return {PYTHON_OBJECT: getattr(value, "__name__", type(value).__name__)}
 
 
 def _slug(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in name).strip("_").lower()
-
-
-def predict_texts(model, task: Task, texts: list[str]) -> pd.DataFrame:
-    """The ``predict_sentiment`` probe: label and probability for each typed sentence."""
-    probs, pred = predict(model, task.encode(texts))
-    return pd.DataFrame({"text": texts, "label": [task.labels[i] for i in pred],
-                         "probability": probs.max(axis=1).round(3)})
-
-
-def evaluate_file(path, models: dict, task: Task) -> pd.DataFrame:
-    """Evaluate trained models on a user's test file (see :func:`labkit.data.read_table`).
-
-    Labelled file: one row of metrics per model. Unlabelled file: one column of predicted
-    labels per model, for the texts in file order.
-    """
-    df = read_table(path, labels=task.labels)
-    labelled = "label" in df.columns
-    dataset = task.encode(df.text, df.label if labelled else None)
-    rows, predictions = {}, {"text": df.text}
-    for name, model in models.items():
-        _, pred = predict(model, dataset)
-        if labelled:
-            rows[name] = classification_metrics(np.asarray(dataset.labels), pred, task.labels)
-        predictions[name] = [task.labels[i] for i in pred]
-    if labelled:
-        return pd.DataFrame(rows).T
-    return pd.DataFrame(predictions)

@@ -25,6 +25,7 @@ __all__ = [
     "class_balance",
     "word_cloud",
     "attention_heatmap",
+    "evaluation_panels",
 ]
 
 
@@ -42,9 +43,13 @@ def _axes(ax: Axes | None, figsize=(6, 4)) -> Axes:
 def learning_curves(history, ax=None) -> np.ndarray:
     """Loss (left) and accuracy / macro F1 (right) per epoch, train vs validation.
 
-    ``history``: a list of dicts (or a DataFrame) with ``epoch`` and any of
-    ``train_loss``, ``val_loss``, ``train_accuracy``, ``val_accuracy``, ``val_macro_f1``.
-    ``ax``: two Axes to draw on. Returns the two Axes.
+    Args:
+        history: a list of dicts (or a DataFrame) with ``epoch`` and any of ``train_loss``,
+            ``val_loss``, ``train_accuracy``, ``val_accuracy``, ``val_macro_f1``.
+        ax: two Axes to draw on (default: a new figure).
+
+    Returns:
+        The two Axes.
 
     >>> axes = learning_curves([{"epoch": 1, "train_loss": 0.7, "val_loss": 0.6},
     ...                         {"epoch": 2, "train_loss": 0.5, "val_loss": 0.55}])
@@ -74,8 +79,12 @@ def learning_curves(history, ax=None) -> np.ndarray:
 def confusion_matrix(y_true, y_pred, labels: Sequence[str], normalize=None, ax=None) -> Axes:
     """Confusion matrix, rows = true class, columns = predicted class.
 
-    ``y_true``/``y_pred`` are class indices into ``labels``; ``normalize`` is passed
-    to scikit-learn (None, 'true', 'pred' or 'all').
+    Args:
+        y_true: true class ids (indices into ``labels``).
+        y_pred: predicted class ids.
+        labels: the class names.
+        normalize: passed to scikit-learn: None (counts), 'true', 'pred' or 'all'.
+        ax: where to draw (default: a new figure).
     """
     display = ConfusionMatrixDisplay.from_predictions(
         _numpy(y_true),
@@ -94,8 +103,14 @@ def confusion_matrix(y_true, y_pred, labels: Sequence[str], normalize=None, ax=N
 def roc_curves(y_true, probs, labels: Sequence[str], ax=None) -> Axes:
     """One-vs-rest ROC curve per class, AUC in the legend.
 
-    ``probs``: (N, K) class probabilities (a (N,) vector for the positive class also
-    works when K == 2). Binary tasks draw one curve, for class 1 (``labels[1]``).
+    Binary tasks draw one curve, for class 1 (``labels[1]``).
+
+    Args:
+        y_true: true class ids.
+        probs: (N, K) class probabilities; a (N,) vector for the positive class also
+            works when K == 2.
+        labels: the class names.
+        ax: where to draw (default: a new figure).
     """
     y_true, probs = _numpy(y_true), _numpy(probs).astype(float)
     if probs.ndim == 1:
@@ -119,6 +134,12 @@ def length_histogram(lengths, percentile: float = 95, ax=None, bins: int = 50) -
 
     The percentile is a good maximum length: it truncates only the longest
     (100 - percentile)% of the examples.
+
+    Args:
+        lengths: one length (in tokens) per example.
+        percentile: where to draw the line.
+        ax: where to draw (default: a new figure).
+        bins: histogram bins.
 
     >>> ax = length_histogram([3, 5, 8, 13, 21], percentile=50)
     >>> ax.get_lines()[0].get_xdata()[0]
@@ -154,9 +175,12 @@ def _label_counts(data, labels: Sequence[str] | None) -> pd.Series:
 def class_balance(df_or_counts, labels: Sequence[str] | None = None, ax=None) -> Axes:
     """Bar chart of examples per class, each bar annotated with its share.
 
-    ``df_or_counts``: a DataFrame with a ``label`` column, a sequence of labels, a
-    label -> count mapping, or a mapping split name -> any of those (grouped bars of
-    shares, to compare e.g. train and test). Bars follow the order of ``labels``.
+    Args:
+        df_or_counts: a DataFrame with a ``label`` column, a sequence of labels, a
+            label -> count mapping, or a mapping split name -> any of those (grouped bars
+            of shares, to compare e.g. train and test).
+        labels: the bars' order (default: sorted).
+        ax: where to draw (default: a new figure).
     """
     ax = _axes(ax)
     if isinstance(df_or_counts, Mapping) and not all(
@@ -201,7 +225,12 @@ def word_cloud(
 ) -> Axes:
     """Word cloud of the most frequent words (wordcloud package), minus ``stop_words``.
 
-    ``tokens_or_counts``: a list of tokens, a list of token lists, or word -> count.
+    Args:
+        tokens_or_counts: a list of tokens, a list of token lists, or word -> count.
+        ax: where to draw (default: a new figure).
+        stop_words: words left out.
+        max_words: words shown.
+        seed: the layout.
     """
     from wordcloud import WordCloud
 
@@ -220,9 +249,13 @@ def word_cloud(
 def attention_heatmap(words: Sequence[str], weights, ax=None, row_labels=None) -> Axes:
     """Attention weights over the words of one sentence as a heat-map.
 
-    ``weights`` shapes: (T,) one row (e.g. attention pooling); (H, T) one row per
-    head; (T, T) query (rows) x key (columns) self-attention. A square matrix with
-    T rows is read as (T, T) unless ``row_labels`` are given.
+    Args:
+        words: the sentence's T words.
+        weights: (T,) one row (e.g. attention pooling); (H, T) one row per head; (T, T)
+            query (rows) x key (columns) self-attention. A square matrix with T rows is
+            read as (T, T) unless ``row_labels`` are given.
+        ax: where to draw (default: a new figure).
+        row_labels: names of the rows (default: the words, or "head h").
 
     >>> ax = attention_heatmap(["not", "bad"], [0.7, 0.3])
     >>> ax.images[0].get_array().shape
@@ -250,8 +283,15 @@ def attention_heatmap(words: Sequence[str], weights, ax=None, row_labels=None) -
 def evaluation_panels(history, y_true, probs, labels: Sequence[str], title: str = ""):
     """Learning curves, confusion matrix and ROC curves of one trained model, side by side.
 
-    ``history``: the per-epoch records of :func:`labkit.training.fit`; ``probs``: (N, K)
-    test-set probabilities. Returns the figure.
+    Args:
+        history: the per-epoch records of :func:`labkit.training.fit` (``run.fit.history``).
+        y_true: the test set's true class ids.
+        probs: (N, K) test-set probabilities (``run.probs``).
+        labels: the class names.
+        title: the figure's title.
+
+    Returns:
+        The figure.
     """
     fig, axes = plt.subplots(1, 4, figsize=(20, 3.6))
     learning_curves(history, ax=axes[:2])

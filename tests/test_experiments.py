@@ -1,5 +1,6 @@
 import json
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -9,6 +10,7 @@ import torch
 from labkit import experiments
 from labkit.experiments import (
     RECORD_FIELDS,
+    best_on_validation,
     git_commit,
     leaderboard,
     load_runs,
@@ -264,3 +266,72 @@ def test_write_readme_table_uses_default_runs_path_and_needs_markers(monkeypatch
     with pytest.raises(ValueError, match="results:start"):
         write_readme_table(readme)
     assert readme.read_text() == "# no markers\n"
+
+
+def test_leaderboard_filters_by_name_split_and_notebooks_and_derives_seconds_per_epoch(tmp_path):
+    path = tmp_path / "runs.jsonl"
+    run(path, model="BiLSTM", accuracy=0.78)
+    run(path, model="BiLSTM", split="cv10", accuracy=0.80)
+    run(path, model="BiGRU", accuracy=0.77)
+    run(path, model="TF-IDF", notebook="01", accuracy=0.79)
+    run(path, model="attention", notebook="03", accuracy=0.70)
+
+    board = leaderboard(path, notebook="02", contains="Bi", split="test")
+    assert board.model.tolist() == ["BiLSTM", "BiGRU"] and set(board.split) == {"test"}
+    either = leaderboard(path, contains=["GRU", "TF-IDF"])
+    assert either.model.tolist() == ["TF-IDF", "BiGRU"]
+    two = leaderboard(path, notebook=["01", "03"], columns=["notebook", "model", "s/epoch"])
+    assert list(two.columns) == ["notebook", "model", "s/epoch"]
+    assert two.notebook.tolist() == ["01", "03"] and two["s/epoch"].tolist() == [12.346 / 5] * 2
+
+
+def test_best_on_validation_picks_the_highest_validation_score_not_the_test_score(tmp_path):
+    path = tmp_path / "runs.jsonl"
+    run(path, model="a", accuracy=0.90, val_accuracy=0.70)
+    run(path, model="b", accuracy=0.70, val_accuracy=0.80)
+    run(path, model="c", accuracy=0.80, val_accuracy=0.80)  # a tie: the first logged wins
+    run(path, model="a attention", accuracy=0.60, val_accuracy=0.75)
+    run(path, model="b", split="cv10", accuracy=0.99)
+    run(path, model="z", dataset="semeval2017a", val_accuracy=0.99)
+
+    best = best_on_validation(path, notebook="02", dataset="mr")
+    assert best.model == "b" and best.val_accuracy == 0.80 and best.config == {"lr": 1e-3}
+    assert best_on_validation(path, dataset="mr", contains="attention").model == "a attention"
+    assert best_on_validation(path, dataset="mr", models=["a", "c"]).model == "c"
+    run(path, model="b", val_accuracy=0.50)  # re-running a cell replaces its run
+    assert best_on_validation(path, dataset="mr").model == "c"
+    with pytest.raises(ValueError, match="val_accuracy"):
+        best_on_validation(path, notebook="99")
+
+
+def test_reference_runs_ship_with_the_package_and_show_in_an_empty_folder(tmp_path):
+    shipped = experiments.reference_runs_path()
+    assert shipped.parent == Path(experiments.__file__).parent and shipped.exists()
+    reference = load_runs(shipped)
+    assert len(reference) > 0 and {"01_baselines_mean_max", "02_lstm_bilstm"} <= set(reference.notebook)
+
+    # a fresh runtime (e.g. Colab): cwd is an empty folder, nothing logged yet
+    assert leaderboard().empty
+    board = leaderboard(reference=True)
+    assert set(board.source) == {"reference"} and "source" in board.columns
+    assert len(board) == len(leaderboard(shipped))
+    assert len(leaderboard(reference=True, notebook="03_self_attention", split="test")) > 0
+
+
+def test_reference_runs_are_marked_apart_from_this_runtimes_runs(tmp_path, monkeypatch):
+    shipped = tmp_path / "reference_runs.jsonl"
+    committed = run(shipped, model="lstm", notebook="02", accuracy=0.81)
+    run(shipped, model="attention", notebook="03", accuracy=0.75)
+    monkeypatch.setattr(experiments, "REFERENCE_RUNS", shipped)
+
+    mine = tmp_path / "results" / "runs.jsonl"
+    mine.parent.mkdir()
+    mine.write_text(json.dumps(committed) + "\n")  # the committed registry, read in place
+    run(mine, model="attention", notebook="03", accuracy=0.60)  # this runtime's own run
+    board = leaderboard(reference=True)
+    assert board[["notebook", "model", "source", "accuracy"]].values.tolist() == [
+        ["02", "lstm", "this runtime", 0.81],  # a reference run also in this file counts once
+        ["03", "attention", "reference", 0.75],
+        ["03", "attention", "this runtime", 0.60],
+    ]
+    assert len(leaderboard(reference=False)) == 2

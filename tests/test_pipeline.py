@@ -3,11 +3,13 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
-from labkit.data import DataFormatError
-from labkit.models import BaselineDNN
-from labkit.pipeline import (cross_validate, evaluate_file, predict_texts, prepare_task,
-                             run_experiment, subsample)
+from labkit.tables import DataFormatError
+from labkit import experiments
+from labkit.models import BaselineDNN, MultiHeadAttentionModel
+from labkit.pipeline import (cross_validate, evaluate_file, evaluate_handed_out, predict_texts,
+                             prepare_task, rerun, run_experiment, run_settings, subsample)
 from labkit.text import tokenize
 from labkit.training import load_checkpoint, predict
 
@@ -37,15 +39,20 @@ def test_subsample_keeps_small_frames_whole():
 def test_run_experiment_logs_one_run_and_saves_a_usable_checkpoint(task, tmp_path, monkeypatch):
     runs = tmp_path / "runs.jsonl"
     monkeypatch.setenv("LABKIT_RUNS", str(runs))
-    exp = run_experiment(task, "mean‖max test", BaselineDNN, {"pooling": "mean_max"}, notebook="test",
-                         epochs=2, seed=0, checkpoint_dir=tmp_path / "ckpt", progress=False)
+    exp = run_experiment(task, "mean‖max test", BaselineDNN, {"pooling": "mean_max"},
+                         {"epochs": 2, "lr": 2e-3, "progress": False}, notebook="test", seed=0,
+                         checkpoint_dir=tmp_path / "ckpt")
     record = json.loads(runs.read_text().strip())
     assert record["model"] == "mean‖max test" and record["dataset"] == "mr" and record["epochs"] == 2
     assert record["metrics"]["accuracy"] == pytest.approx(exp.metrics["accuracy"])
-    assert record["config"]["pooling"] == "mean_max"
+    assert record["config"] == {"model_class": "BaselineDNN", "model_kwargs": {"pooling": "mean_max"},
+                                "fit_kwargs": {"epochs": 2, "batch_size": 64, "lr": 2e-3, "progress": False},
+                                "max_length": task.max_length, "best_epoch": exp.fit.best_epoch}
+    assert exp.config == record["config"]
     best = exp.fit.history[exp.fit.best_epoch - 1]
     assert record["metrics"]["val_accuracy"] == pytest.approx(best["val_accuracy"])
     loaded = load_checkpoint(exp.checkpoint, device="cpu")
+    assert loaded.config == record["config"]  # the checkpoint's config is the logged one
     np.testing.assert_allclose(predict(loaded.model, task.test)[0], exp.probs, rtol=1e-5, atol=1e-6)
 
     probe = predict_texts(loaded.model, task, ["a wonderful film", "dull and lifeless"])
@@ -53,7 +60,8 @@ def test_run_experiment_logs_one_run_and_saves_a_usable_checkpoint(task, tmp_pat
 
 
 def test_evaluate_file_matches_test_metrics_and_predicts_unlabelled(task, tmp_path):
-    exp = run_experiment(task, "mean", BaselineDNN, notebook="test", epochs=1, log=False, progress=False)
+    exp = run_experiment(task, "mean", BaselineDNN, fit_kwargs={"epochs": 1, "progress": False},
+                         notebook="test", log=False)
     labelled = tmp_path / "handed_out.csv"
     task.test_df.rename(columns={"text": "Sentence", "label": "Sentiment"}).assign(
         Sentiment=lambda d: d.Sentiment.str.upper()).to_csv(labelled, index=False)
@@ -74,9 +82,73 @@ def test_evaluate_file_matches_test_metrics_and_predicts_unlabelled(task, tmp_pa
 def test_cross_validate_logs_one_cv_run_with_fold_means(tmp_path, monkeypatch):
     runs = tmp_path / "runs.jsonl"
     monkeypatch.setenv("LABKIT_RUNS", str(runs))
-    table = cross_validate("mr", "mean", BaselineDNN, notebook="test", folds=3, fast=True, seed=0,
-                           epochs=1, progress=False)
+    table = cross_validate("mr", "mean", BaselineDNN, {"pooling": "mean"}, {"epochs": 1, "progress": False},
+                           notebook="test", folds=3, fast=True, seed=0)
     assert list(table.index) == [1, 2, 3]
     record = json.loads(runs.read_text().strip())
     assert record["split"] == "cv3" and record["epochs"] == 3
     assert record["metrics"]["accuracy"] == pytest.approx(table.accuracy.mean())
+    assert record["config"]["model_kwargs"] == {"pooling": "mean"} and record["config"]["folds"] == 3
+    assert record["config"]["fit_kwargs"] == {"epochs": 1, "batch_size": 64, "progress": False}
+
+
+def test_rerun_repeats_a_logged_run_with_the_same_numbers_and_on_another_task(task, tmp_path, monkeypatch):
+    runs = tmp_path / "runs.jsonl"
+    monkeypatch.setenv("LABKIT_RUNS", str(runs))
+    fit_kwargs = {"epochs": 2, "batch_size": 32, "exact_length": True, "lr": 3e-3, "progress": False}
+    first = run_experiment(task, "self-attention", MultiHeadAttentionModel, {"n_head": 2},
+                           fit_kwargs, notebook="nb", seed=3)
+    # the position table follows the task, so the logged model_kwargs leave max_length out
+    assert first.model.max_length == task.max_length and "max_length" not in first.config["model_kwargs"]
+    record = experiments.load_runs().iloc[-1]                     # a row of the registry
+    again = rerun(record, task)
+    np.testing.assert_allclose(again.probs, first.probs, rtol=1e-5, atol=1e-6)
+    logged = experiments.load_runs()
+    assert len(logged) == 2 and logged.model.tolist() == ["self-attention"] * 2
+    assert logged.seed.tolist() == [3, 3] and logged.notebook.tolist() == ["nb", "nb"]
+
+    other = prepare_task("semeval2017a", fast=True, seed=0)
+    carried = rerun(json.loads(runs.read_text().splitlines()[0]), other, name="carried",
+                    fit_kwargs={"epochs": 1}, log=False)
+    assert carried.config["max_length"] == other.max_length == carried.model.max_length
+    assert carried.probs.shape == (len(other.test), 3) and carried.fit.epochs == 1
+
+    model_class, model_kwargs, fit = run_settings(record, model_kwargs={"n_head": 5})
+    assert model_class is MultiHeadAttentionModel and model_kwargs == {"n_head": 5}
+    assert fit == {**fit_kwargs, "epochs": 2}
+
+
+def test_rerun_of_a_run_trained_with_a_function_says_what_to_give_again(task, tmp_path, monkeypatch):
+    monkeypatch.setenv("LABKIT_RUNS", str(tmp_path / "runs.jsonl"))
+
+    def halve(optimizer):
+        return torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+
+    run_experiment(task, "mean", BaselineDNN, {}, {"epochs": 1, "scheduler": halve, "progress": False},
+                   notebook="nb")
+    record = experiments.load_runs().iloc[-1]
+    assert record.config["fit_kwargs"]["scheduler"] == {"python_object": "halve"}
+    with pytest.raises(ValueError, match=r"scheduler=halve.*fit_kwargs=\{'scheduler': \.\.\.\}"):
+        rerun(record, task)
+    assert rerun(record, task, fit_kwargs={"scheduler": halve}, log=False).fit.epochs == 1
+
+    old = {"model": "LSTM", "notebook": "02", "seed": 0, "config": {"model_class": "LSTM", "lr": 1e-3}}
+    with pytest.raises(ValueError, match="without model_kwargs and fit_kwargs"):
+        rerun(old, task)
+
+
+def test_evaluate_handed_out_writes_a_stand_in_and_takes_any_classifier(task, capsys):
+    exp = run_experiment(task, "mean", BaselineDNN, fit_kwargs={"epochs": 1, "progress": False},
+                         notebook="test", log=False)
+    table = evaluate_handed_out("", {"mean": exp.model}, task)
+    assert "handed_out.csv (500 texts)" in capsys.readouterr().out
+    assert table.loc["mean", "accuracy"] == pytest.approx(exp.metrics["accuracy"])
+
+    # any classifier, e.g. a Hugging Face model, as a function texts -> class ids, without a Task
+    always_positive = lambda texts: np.ones(len(texts), dtype=int)  # noqa: E731
+    table = evaluate_handed_out(None, {"positive": always_positive}, labels=task.labels,
+                                test_df=task.test_df)
+    expected = (task.test_df.label == "positive").mean()
+    assert table.loc["positive", "accuracy"] == pytest.approx(expected)
+    with pytest.raises(ValueError, match="needs the task"):
+        evaluate_handed_out(None, {"mean": exp.model}, labels=task.labels, test_df=task.test_df)
