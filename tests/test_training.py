@@ -1,11 +1,15 @@
+import math
+
 import numpy as np
 import pytest
 import torch
+from sklearn.utils.class_weight import compute_class_weight
 
 from labkit.batching import SentenceDataset, make_loader
 from labkit.embeddings import Vocab
 from labkit.models import BaselineDNN
-from labkit.training import (EarlyStopper, fit, load_checkpoint, make_optimizer, make_scheduler,
+from labkit.schedules import make_scheduler, warmup_cosine, warmup_inverse_sqrt
+from labkit.training import (EarlyStopper, class_weights, fit, load_checkpoint, make_optimizer,
                              predict, save_checkpoint, set_seed)
 
 LABELS = ["negative", "positive"]
@@ -88,12 +92,19 @@ def test_fit_restores_weights_of_best_validation_epoch():
     assert total / 100 == pytest.approx(best, rel=1e-5)
 
 
-def fit_toy(scheduler, epochs=3, **kwargs):
+def toy_model():
     set_seed(0)
-    model = BaselineDNN(2, toy_embeddings(), hidden_size=16)
+    return BaselineDNN(2, toy_embeddings(), hidden_size=16)
+
+
+def fit_toy(scheduler, epochs=3, **kwargs):
+    """10 training batches per epoch, one validation batch; ``optimizer`` may be ``params -> Optimizer``."""
+    model = toy_model()
+    options = {"optimizer": "sgd", "lr": 0.1, "n_classes": 2, "device": "cpu", **kwargs}
+    if callable(options["optimizer"]):
+        options["optimizer"] = options["optimizer"](model.parameters())
     return fit(model, make_loader(toy_data(), 32), make_loader(toy_data(50, 1), 64), epochs=epochs,
-               optimizer="sgd", lr=0.1, patience=None, progress=False, scheduler=scheduler,
-               **{"n_classes": 2, "device": "cpu", **kwargs})
+               patience=None, progress=False, scheduler=scheduler, **options)
 
 
 @pytest.mark.parametrize("spec, lr", [
@@ -130,6 +141,109 @@ def test_unknown_names_and_missing_classes_are_explained():
         fit(model, make_loader(toy_data(), 32), epochs=1, progress=False)
     with pytest.raises(ValueError, match="n_classes=3"):
         fit(model, make_loader(toy_data(), 32), labels=LABELS, n_classes=3, epochs=1, progress=False)
+
+
+class RecordingSGD(torch.optim.SGD):
+    """SGD that records the learning rate of each of its steps."""
+
+    def __init__(self, params, lr):
+        super().__init__(params, lr=lr)
+        self.lrs = []
+
+    def step(self, closure=None):
+        self.lrs.append(self.param_groups[0]["lr"])
+        return super().step(closure)
+
+
+@pytest.mark.parametrize("spec, closed_form, anchors", [
+    ({"name": "warmup_inverse_sqrt", "warmup": 5},
+     lambda n: min(n / 5, math.sqrt(5 / n)),
+     {5: 0.1, 20: 0.05}),                                     # peak at warm-up; 1/sqrt(step) after
+    ({"name": "warmup_cosine", "warmup": 5},                  # total: 3 epochs x 10 batches
+     lambda n: n / 5 if n < 5 else 0.5 * (1 + math.cos(math.pi * (n - 5) / 25)),
+     {5: 0.1, 30: 0.0}),                                      # peak at warm-up; 0 at the last step
+])
+def test_warmup_schedules_step_after_every_batch(spec, closed_form, anchors):
+    model = toy_model()
+    optimizer = RecordingSGD(model.parameters(), lr=0.1)
+    history = fit(model, make_loader(toy_data(), 32), n_classes=2, epochs=3, optimizer=optimizer,
+                  scheduler=spec, progress=False, device="cpu").history
+    lrs = optimizer.lrs                                       # one per optimizer step
+    assert lrs == pytest.approx([0.1 * closed_form(n) for n in range(1, 31)], abs=1e-12)
+    assert lrs[:5] == pytest.approx([0.02, 0.04, 0.06, 0.08, 0.1])   # a linear rise
+    assert max(lrs) == lrs[4]
+    assert {n: lrs[n - 1] for n in anchors} == pytest.approx(anchors, abs=1e-12)
+    assert [h["lr"] for h in history] == lrs[::10]           # each epoch's first step
+
+
+def test_warmup_schedules_explain_bad_settings():
+    optimizer = make_optimizer("sgd", toy_model().parameters())
+    with pytest.raises(ValueError, match="warmup >= 1"):
+        warmup_inverse_sqrt(optimizer, warmup=0)
+    with pytest.raises(ValueError, match="warmup < total"):
+        warmup_cosine(optimizer, warmup=10, total=10)
+    with pytest.raises(ValueError, match="needs a 'total'"):
+        make_scheduler({"name": "warmup_cosine", "warmup": 10}, optimizer)
+
+
+def test_optimizer_kwargs_reach_the_optimizer():
+    betas = {"betas": [0.9, 0.98], "eps": 1e-9}              # as read back from a JSON record
+    adam = make_optimizer("adam", toy_model().parameters(), **betas)
+    assert (adam.param_groups[0]["betas"], adam.param_groups[0]["eps"]) == ((0.9, 0.98), 1e-9)
+    assert make_optimizer("sgd", toy_model().parameters(), momentum=0.0).param_groups[0]["momentum"] == 0.0
+    named = fit_toy(None, optimizer="adam", lr=0.01, optimizer_kwargs=betas).history
+    ready = fit_toy(None, optimizer=lambda p: torch.optim.Adam(p, lr=0.01, betas=(0.9, 0.98), eps=1e-9)).history
+    assert named == ready != fit_toy(None, optimizer="adam", lr=0.01).history
+
+
+def test_class_weights_match_sklearn_balanced():
+    y = [0] * 7 + [1] + [2] * 4                               # class 1 has one example
+    expected = compute_class_weight("balanced", classes=np.arange(3), y=np.array(y))
+    np.testing.assert_array_equal(class_weights(y, 3).numpy(), expected.astype("float32"))
+    with pytest.raises(ValueError, match=r"classes \[2\] have no training example"):
+        class_weights([0, 1, 1], 3)
+    with pytest.raises(ValueError, match="class ids 0..1"):
+        class_weights([0, 1, 2], 2)
+
+
+@pytest.mark.parametrize("options, criterion", [
+    ({"class_weight": "balanced"},                            # from the training labels
+     lambda: torch.nn.CrossEntropyLoss(weight=class_weights(toy_data().labels, 2))),
+    ({"class_weight": [1.0, 3.0]}, lambda: torch.nn.CrossEntropyLoss(weight=torch.tensor([1.0, 3.0]))),
+    ({"label_smoothing": 0.1}, lambda: torch.nn.CrossEntropyLoss(label_smoothing=0.1)),
+])
+def test_class_weight_and_label_smoothing_reach_the_loss(options, criterion):
+    plain = fit_toy(None, epochs=1, lr=0.0).history[0]        # lr 0: the weights stay as initialised
+    changed = fit_toy(None, epochs=1, lr=0.0, **options).history[0]
+    model = toy_model().eval()
+    x, lengths, y = next(iter(make_loader(toy_data(50, 1), 64)))     # the one validation batch
+    with torch.no_grad():
+        logits = model(x, lengths)
+    assert changed["val_loss"] == pytest.approx(criterion()(logits, y).item(), rel=1e-6)  # validation: same loss
+    assert plain["val_loss"] == pytest.approx(torch.nn.CrossEntropyLoss()(logits, y).item(), rel=1e-6)
+    assert changed["val_loss"] != pytest.approx(plain["val_loss"])
+    assert changed["train_loss"] != pytest.approx(plain["train_loss"])
+
+
+def test_loss_options_explain_bad_settings():
+    with pytest.raises(ValueError, match="loss_fn or class_weight"):
+        fit_toy(None, loss_fn=torch.nn.CrossEntropyLoss(), label_smoothing=0.1)
+    with pytest.raises(ValueError, match="one weight per class"):
+        fit_toy(None, class_weight=[1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="'balanced' or one weight"):
+        fit_toy(None, class_weight="balance")
+    unlabelled = SentenceDataset([[2, 3], [4]])
+    with pytest.raises(ValueError, match="train_loader.dataset.labels"):
+        fit(toy_model(), make_loader(unlabelled, 2), n_classes=2, class_weight="balanced", progress=False)
+    with pytest.raises(ValueError, match="optimizer name"):
+        fit_toy(None, optimizer=lambda p: torch.optim.Adam(p), optimizer_kwargs={"betas": (0.9, 0.98)})
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_loss_weights_and_warmup_train_on_the_gpu():
+    history = fit_toy({"name": "warmup_cosine", "warmup": 5}, device="cuda", class_weight="balanced",
+                      label_smoothing=0.1).history
+    assert len(history) == 3 and history[-1]["lr"] < history[0]["lr"] <= 0.1
 
 
 def test_class_names_default_to_indices():
