@@ -8,6 +8,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from labkit.batching import SentenceDataset, make_loader
 from labkit.embeddings import Vocab
 from labkit.models import BaselineDNN
+from labkit.settings import pick_device
 from labkit.schedules import make_scheduler, warmup_cosine, warmup_inverse_sqrt
 from labkit.training import (EarlyStopper, class_weights, fit, load_checkpoint, make_optimizer,
                              predict, save_checkpoint, set_seed)
@@ -239,9 +240,9 @@ def test_loss_options_explain_bad_settings():
         fit_toy(None, optimizer=lambda p: torch.optim.Adam(p), optimizer_kwargs={"betas": (0.9, 0.98)})
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-def test_loss_weights_and_warmup_train_on_the_gpu():
-    history = fit_toy({"name": "warmup_cosine", "warmup": 5}, device="cuda", class_weight="balanced",
+def test_loss_weights_and_warmup_train_on_the_chosen_device():
+    """On a GPU machine this runs on CUDA (weights moved to the device, autocast on)."""
+    history = fit_toy({"name": "warmup_cosine", "warmup": 5}, device=pick_device(), class_weight="balanced",
                       label_smoothing=0.1).history
     assert len(history) == 3 and history[-1]["lr"] < history[0]["lr"] <= 0.1
 
