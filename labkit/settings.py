@@ -31,7 +31,10 @@ VARIABLES = {
     "LABKIT_EPOCHS": "maximum epochs (early stopping decides the rest)",
     "LABKIT_TEST_PATH": "a test file to evaluate the trained models on",
     "LABKIT_TEST_DATASET": "whose labels that test file uses",
+    "LABKIT_VECTORS": "word vectors for 00-05: glove-6b-50d, or a GloVe / word2vec / fastText text file",
     "LABKIT_THREADS": "torch threads for notebook 07's fine-tuning",
+    "LABKIT_HUB_MODELS": "hub models for 06 / 07 instead of hf.PRETRAINED / hf.FINE_TUNE, "
+                         "comma-separated, each [dataset:]id[=label/label/...]",
     # package behaviour
     "LABKIT_DATA_DIR": "folder that holds the dataset files",
     "LABKIT_DATA_URL": "another URL prefix to download the datasets from",

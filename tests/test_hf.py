@@ -1,19 +1,22 @@
-"""labkit.hf on a tiny random BERT saved to a folder (no hub), and on the packaged MiniLM."""
+"""labkit.hf on tiny random BERTs: saved to a folder, and served by a local hub; and MiniLM.
+
+The tests named ``*hub*`` download from the local hub of ``tests/hub.py`` (the root
+conftest's ``local_hub`` fixture), or find it unreachable.
+"""
 import dataclasses
-import http.server
 import os
 import socket
 import subprocess
 import sys
-import threading
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
-from labkit import hf
+from labkit import hf, settings
 from labkit.hf.__main__ import main
+from tests.hub import LABEL_IDS, NEGNEUPOS, POSNEG, LocalHub, TestRepo, build_test_repos
 
 MR_LABELS = ["negative", "positive"]
 SEMEVAL_LABELS = ["negative", "neutral", "positive"]
@@ -36,18 +39,8 @@ def toy_reviews(n=48, seed=0):
 @pytest.fixture(scope="module")
 def tiny_model_dir(tmp_path_factory):
     """A 2-layer BERT with random weights and MiniLM's tokenizer, saved as a local model."""
-    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
-
-    path = tmp_path_factory.mktemp("tiny-bert")
-    tokenizer = AutoTokenizer.from_pretrained(str(hf.packaged_minilm()))
-    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2,
-                        num_attention_heads=2, intermediate_size=64, max_position_embeddings=128,
-                        num_labels=2, id2label={0: "NEGATIVE", 1: "POSITIVE"},
-                        label2id={"NEGATIVE": 0, "POSITIVE": 1})
-    torch.manual_seed(0)
-    BertForSequenceClassification(config).save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
+    repo = TestRepo("local/tiny-bert", {0: "NEGATIVE", 1: "POSITIVE"})
+    return build_test_repos(tmp_path_factory.mktemp("models"), [repo]) / repo.name
 
 
 @pytest.fixture
@@ -153,22 +146,15 @@ def test_hub_unreachable_is_detected_quickly(unreachable_hub):
         hf.resolve_model("distilbert-base-uncased-finetuned-sst-2-english")
 
 
-def test_hub_reachable_when_the_endpoint_answers(monkeypatch):
-    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
-    server.RequestHandlerClass.log_message = lambda *args: None
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{server.server_port}")
-        monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-        with monkeypatch.context() as m:
-            m.setattr(http.server.SimpleHTTPRequestHandler, "do_GET",
-                      lambda self: (self.send_response(200), self.end_headers()))
-            assert hf.hub_reachable(timeout=2) is True
-        monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-        assert hf.hub_reachable(timeout=2) is False
-    finally:
-        server.shutdown()
+def test_hub_reachable_at_the_local_hub_and_not_once_it_stops(local_hub, monkeypatch):
+    assert hf.hub_reachable(timeout=2) is True
+    stopped = LocalHub(local_hub.root)
+    stopped.close()
+    monkeypatch.setenv("HF_ENDPOINT", stopped.url)
+    assert hf.hub_reachable(timeout=2) is False
+    monkeypatch.setenv("HF_ENDPOINT", local_hub.url)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert hf.hub_reachable(timeout=2) is False
 
 
 def test_evaluate_pretrained_skips_hub_models_in_one_line(unreachable_hub, tiny_model_dir, capsys):
@@ -197,6 +183,85 @@ def test_classify_keeps_text_order_and_matches_the_model(tiny_model_dir):
             alone = torch.softmax(model(**tokenizer(text, return_tensors="pt")).logits, -1)[0]
         np.testing.assert_allclose(probs[i], alone.numpy(), atol=1e-5)
     assert (pred == probs.argmax(1)).all()
+
+
+def toy_tweets(n=40, seed=0):
+    """Tweets with labels in unequal shares (1/2 negative, 1/3 neutral, 1/6 positive)."""
+    rng = np.random.default_rng(seed)
+    words = ["so", "the", "game", "today", "love", "hate", "news", "lol", "new", "phone", "rain"]
+    labels = ["negative", "negative", "negative", "neutral", "neutral", "positive"]
+    return pd.DataFrame({"text": [" ".join(rng.choice(words, size=6)) for _ in range(n)],
+                         "label": [labels[i % 6] for i in range(n)]})
+
+
+def expected_metrics(repo_id, texts, y_true, mapping):
+    """Accuracy and macro recall of the model's own argmax, mapped by hand to the labels."""
+    from sklearn.metrics import accuracy_score, recall_score
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(repo_id)
+    model = AutoModelForSequenceClassification.from_pretrained(repo_id).eval()
+    with torch.no_grad():
+        classes = [model(**tokenizer(t, return_tensors="pt")).logits.argmax().item() for t in texts]
+    y_pred = [mapping[c] for c in classes]
+    return accuracy_score(y_true, y_pred), recall_score(y_true, y_pred, average="macro",
+                                                         labels=SEMEVAL_LABELS, zero_division=0)
+
+
+def test_hub_models_variable_names_each_dataset_its_models(local_hub, monkeypatch):
+    monkeypatch.setenv("LABKIT_HUB_MODELS", local_hub.hub_models())
+    names = settings.env("LABKIT_HUB_MODELS", [])
+    assert [m.name for m in hf.hub_models("mr", names)] == [POSNEG.name]
+    models = hf.hub_models("semeval2017a", names)
+    assert [(m.name, m.label_names) for m in models] == [
+        (POSNEG.name, None), (LABEL_IDS.name, ("positive", "negative", "neutral")),
+        (NEGNEUPOS.name, None)]
+    assert hf.hub_models("mr", []) == hf.PRETRAINED["mr"]
+
+
+def test_evaluate_pretrained_maps_three_hub_label_conventions(local_hub, capsys):
+    test_df = toy_tweets(60)
+    models = hf.hub_models("semeval2017a", local_hub.hub_models().split(","))
+    table = hf.evaluate_pretrained(models, test_df, SEMEVAL_LABELS, dataset="semeval2017a",
+                                   notebook="test", log=False, batch_size=8)
+    assert capsys.readouterr().out == ""
+    assert table.model.tolist() == [POSNEG.name, LABEL_IDS.name, NEGNEUPOS.name]
+    assert table["label mapping"].tolist() == [
+        "NEGATIVE->negative, POSITIVE->positive; 'neutral' is never predicted",
+        "LABEL_0->positive, LABEL_1->negative, LABEL_2->neutral",
+        "negative->negative, neutral->neutral, positive->positive"]
+    mappings = [{0: "negative", 1: "positive"}, {0: "positive", 1: "negative", 2: "neutral"},
+                {0: "negative", 1: "neutral", 2: "positive"}]
+    for (_, row), mapping in zip(table.iterrows(), mappings):
+        accuracy, recall = expected_metrics(row.model, test_df.text, test_df.label, mapping)
+        assert (row.accuracy, row.macro_recall) == pytest.approx((accuracy, recall))
+    cache = os.environ["HF_HUB_CACHE"]
+    assert {f"models--labkit-test--{m.name.split('/')[1]}" for m in models} <= set(os.listdir(cache))
+
+
+def test_missing_hub_repo_is_skipped_in_one_line(local_hub, tmp_path, capsys):
+    table = hf.evaluate_pretrained(["labkit-test/no-such-model"], toy_reviews(4), MR_LABELS,
+                                   dataset="mr", notebook="test", log=False)
+    out = capsys.readouterr().out.splitlines()
+    assert len(table) == 0 and len(out) == 1
+    assert out[0].startswith("skipped labkit-test/no-such-model: ")
+    with pytest.raises(hf.ModelUnavailable, match="^labkit-test/no-such-model: "):
+        hf.fine_tune("labkit-test/no-such-model", toy_reviews(4), toy_reviews(4), MR_LABELS,
+                     output_dir=tmp_path)
+
+
+def test_run_fine_tuning_starts_from_a_hub_id(local_hub, tmp_path, monkeypatch):
+    df = toy_reviews(32)
+    monkeypatch.setenv("LABKIT_RUNS", str(tmp_path / "runs.jsonl"))
+    result = hf.run_fine_tuning("mr", NEGNEUPOS.name, df[:20], df[20:26], df[26:], MR_LABELS,
+                                notebook="test", output_dir=tmp_path / "out", epochs=1,
+                                batch_size=8, progress=False)
+    assert f"models--labkit-test--{NEGNEUPOS.name.split('/')[1]}" in os.listdir(os.environ["HF_HUB_CACHE"])
+    assert result["name"] == "tiny-bert-negneupos fine-tuned (full)"
+    assert len(result["fine_tuned"].history) == 1
+    saved = hf.load_classifier(str(tmp_path / "out" / "model"))
+    assert saved.model.config.id2label == {0: "negative", 1: "positive"}   # a new 2-class head
+    assert f'"base_model": "{NEGNEUPOS.name}"' in (tmp_path / "runs.jsonl").read_text()
 
 
 # ---------------------------------------------------------------- fine-tuning

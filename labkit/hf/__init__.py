@@ -8,8 +8,10 @@ reported as skipped in one line and the rest goes on.
 The package, module by module (everything public is importable from ``labkit.hf``):
 
 * ``hub`` -- where models come from: :func:`resolve_model`, :func:`hub_reachable`, the
-  default model lists :data:`PRETRAINED` and :data:`FINE_TUNE`, :class:`ModelUnavailable`,
-  and :func:`progress_bars` (the libraries' bars follow ``LABKIT_QUIET``);
+  default model lists :data:`PRETRAINED` and :data:`FINE_TUNE` and :func:`hub_models`
+  (a notebook's list, or the one ``LABKIT_HUB_MODELS`` names), :class:`ModelUnavailable`
+  (raised inside :func:`loading`), and :func:`progress_bars` (the libraries' bars follow
+  ``LABKIT_QUIET``);
 * ``labels`` -- a model's classes as the dataset's labels: :func:`label_mapping`,
   :func:`describe_mapping`, :func:`map_probabilities`;
 * ``splits`` -- :func:`text_splits` gives a dataset's :class:`TextSplits`
@@ -30,15 +32,17 @@ Importing the package changes no global setting of transformers or the hub.
 """
 from .finetune import Encoded, FineTuned, fine_tune, run_fine_tuning
 from .hub import (FINE_TUNE, MINILM, MINILM_HUB_ID, PRETRAINED, HubModel, ModelUnavailable,
-                  hub_reachable, packaged_minilm, progress_bars, resolve_model)
+                  hub_models, hub_reachable, loading, packaged_minilm, progress_bars,
+                  resolve_model)
 from .labels import SYNONYMS, describe_mapping, label_mapping, map_probabilities
 from .pretrained import (LABEL_DESCRIPTIONS, classify, evaluate_pretrained, fit_probe,
                          load_classifier, sentence_embeddings, zero_shot)
 from .splits import TextSplits, text_splits
 
-__all__ = ["FINE_TUNE", "LABEL_DESCRIPTIONS", "MINILM", "MINILM_HUB_ID", "PRETRAINED", "SYNONYMS",
-           "Encoded", "FineTuned", "HubModel", "ModelUnavailable", "TextSplits", "classify",
-           "describe_mapping", "evaluate_pretrained", "fine_tune", "fit_probe", "hub_reachable",
-           "label_mapping", "load_classifier", "map_probabilities", "packaged_minilm",
+__all__ = ["FINE_TUNE", "LABEL_DESCRIPTIONS", "MINILM", "MINILM_HUB_ID", "PRETRAINED",
+           "SYNONYMS", "Encoded", "FineTuned", "HubModel", "ModelUnavailable",
+           "TextSplits", "classify", "describe_mapping", "evaluate_pretrained",
+           "fine_tune", "fit_probe", "hub_models", "hub_reachable", "label_mapping",
+           "load_classifier", "loading", "map_probabilities", "packaged_minilm",
            "progress_bars", "resolve_model", "run_fine_tuning", "sentence_embeddings",
            "text_splits", "zero_shot"]

@@ -20,7 +20,7 @@ from ..data import encode_labels
 from ..experiments import log_run
 from ..metrics import classification_metrics
 from ..models import count_parameters
-from .hub import progress_bars, resolve_model
+from .hub import loading, progress_bars, resolve_model
 from .pretrained import classify, load_classifier
 
 METHODS = ("full", "head", "lora")
@@ -64,15 +64,20 @@ class FineTuned:
 
 def fine_tune(model: str, train_df: pd.DataFrame, val_df: pd.DataFrame, labels, *, output_dir,
               method: str = "full", epochs: int = 3, lr: float | None = None,
-              batch_size: int = 32, max_length: int = 128, patience: int = 2, seed: int = 0,
-              lora_rank: int = 8, progress: bool | None = None) -> FineTuned:
+              batch_size: int = 32, eval_batch_size: int | None = None, max_length: int = 128,
+              patience: int = 2, seed: int = 0, lora_rank: int = 8,
+              progress: bool | None = None) -> FineTuned:
     """Fine-tune ``model`` on ``train_df`` (text, label) with ``transformers.Trainer``.
 
     Batches are padded to their longest text (dynamic padding, with attention masks) and
     grouped by length; the validation set is evaluated after each epoch, training stops
     after ``patience`` epochs without a lower validation loss, and the best epoch's
     weights are kept. bf16 (or fp16) on CUDA. The model and tokenizer are saved to
-    ``output_dir/model``, ready for :func:`labkit.hf.load_classifier`.
+    ``output_dir/model``, ready for :func:`labkit.hf.load_classifier`. A model that
+    already has a classification head of another size (a hub sentiment classifier)
+    gets a new head for ``labels``.
+
+    Raises :class:`labkit.hf.ModelUnavailable` (one line) when the model cannot be had.
 
     Args:
         model: a hub id, a local folder or ``"minilm"``.
@@ -82,6 +87,7 @@ def fine_tune(model: str, train_df: pd.DataFrame, val_df: pd.DataFrame, labels, 
         method: "full" (every weight), "head" (encoder frozen, only the classification
             head trains) or "lora" (low-rank adapters in the attention).
         epochs, batch_size, max_length, patience, seed: as their names say.
+        eval_batch_size: texts per forward pass on the validation set; None: 2 x batch_size.
         lr: the learning rate; None takes :data:`DEFAULT_LR` for the method.
         lora_rank: the adapters' rank r (``lora_alpha`` is 2r).
         progress: show loading and training bars; None shows them unless ``LABKIT_QUIET``.
@@ -95,13 +101,15 @@ def fine_tune(model: str, train_df: pd.DataFrame, val_df: pd.DataFrame, labels, 
     show = not settings.quiet() if progress is None else progress
     set_seed(seed)
     path, labels = resolve_model(model), list(labels)
-    with progress_bars(show):
+    with loading(model), progress_bars(show):
         tokenizer = AutoTokenizer.from_pretrained(path)
+        # id2label sizes the head: one class per label; a head of another size is replaced
         network = AutoModelForSequenceClassification.from_pretrained(
-            path, num_labels=len(labels), id2label=dict(enumerate(labels)),
-            label2id={label: i for i, label in enumerate(labels)})
+            path, id2label=dict(enumerate(labels)),
+            label2id={label: i for i, label in enumerate(labels)}, ignore_mismatched_sizes=True)
     network = _prepare_method(network, method, lora_rank)
     lr = lr if lr is not None else DEFAULT_LR[method]
+    eval_batch_size = eval_batch_size or 2 * batch_size
 
     def encode(df):
         return Encoded(tokenizer, df.text, encode_labels(df.label, labels).tolist(), max_length)
@@ -117,7 +125,7 @@ def fine_tune(model: str, train_df: pd.DataFrame, val_df: pd.DataFrame, labels, 
     bf16 = cuda and torch.cuda.is_bf16_supported()
     args = TrainingArguments(
         output_dir=str(output_dir / "trainer"), num_train_epochs=epochs, learning_rate=lr,
-        per_device_train_batch_size=batch_size, per_device_eval_batch_size=2 * batch_size,
+        per_device_train_batch_size=batch_size, per_device_eval_batch_size=eval_batch_size,
         eval_strategy="epoch", save_strategy="epoch", logging_strategy="epoch",
         load_best_model_at_end=True, metric_for_best_model="loss", greater_is_better=False,
         save_total_limit=1, save_only_model=True, train_sampling_strategy="group_by_length",
@@ -135,12 +143,14 @@ def fine_tune(model: str, train_df: pd.DataFrame, val_df: pd.DataFrame, labels, 
     final = trainer.model.merge_and_unload() if method == "lora" else trainer.model
     saved = output_dir / "model"
     if trainer.is_world_process_zero():
-        final.save_pretrained(saved)
-        tokenizer.save_pretrained(saved)
+        with progress_bars(show):
+            final.save_pretrained(saved)
+            tokenizer.save_pretrained(saved)
     history = _history(trainer.state.log_history)
     best = min(history, key=lambda r: r.get("val_loss", np.inf))["epoch"] if history else None
     config = {"base_model": model, "method": method, "epochs": epochs, "lr": lr,
-              "batch_size": batch_size, "max_length": max_length, "patience": patience,
+              "batch_size": batch_size, "eval_batch_size": eval_batch_size,
+              "max_length": max_length, "patience": patience,
               "train_size": len(train_df), **({"lora_rank": lora_rank} if method == "lora" else {})}
     return FineTuned(saved, history, seconds, count_parameters(final, trainable_only=False),
                      n_trainable, best, config, trainer.is_world_process_zero())
@@ -209,6 +219,7 @@ def run_fine_tuning(dataset: str, model: str, train_df, val_df, test_df, labels,
     start = time.perf_counter()
     classifier = load_classifier(str(tuned.path), progress=progress)
     probs, pred, _ = classify(classifier, test_df.text, labels,
+                              batch_size=tuned.config["eval_batch_size"],
                               max_length=tuned.config["max_length"])
     metrics = classification_metrics(encode_labels(test_df.label, labels), pred, labels)
     best = next((r for r in tuned.history if r["epoch"] == tuned.best_epoch), {})

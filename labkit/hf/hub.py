@@ -8,6 +8,7 @@ their global setting as it was.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import urllib.error
 import urllib.request
@@ -67,6 +68,45 @@ class ModelUnavailable(RuntimeError):
     """The model cannot be had here (hub unreachable, unknown id); the message is one line."""
 
 
+def hub_models(dataset: str, names=(), default=None) -> list[HubModel]:
+    """The hub models a notebook uses on ``dataset``: those ``names`` gives, else the default.
+
+    Each name reads ``[dataset:]model[=label/label/...]``, as ``LABKIT_HUB_MODELS`` lists
+    them: with a dataset in front it is for that dataset only; after ``=`` come its
+    ``label_names``, one per class in class order. A model that :data:`PRETRAINED`
+    lists keeps its caveat and label names.
+
+    Args:
+        dataset: a built-in dataset name, e.g. ``"mr"``.
+        names: model names as above (e.g. from ``LABKIT_HUB_MODELS``); empty: the default.
+        default: dataset -> models (HubModel entries or ids); None: :data:`PRETRAINED`.
+
+    >>> [m.name for m in hub_models("mr", ["org/a", "semeval2017a:org/b"])]
+    ['org/a']
+    >>> hub_models("semeval2017a", ["semeval2017a:org/b=neg/neu/pos"])
+    [HubModel(name='org/b', caveat='', label_names=('neg', 'neu', 'pos'))]
+    >>> hub_models("mr", (), FINE_TUNE)[0]
+    HubModel(name='distilbert-base-uncased', caveat='', label_names=None)
+    """
+    if not names:
+        default = PRETRAINED if default is None else default
+        return [m if isinstance(m, HubModel) else HubModel(str(m)) for m in default[dataset]]
+    known = {m.name: m for models in PRETRAINED.values() for m in models}
+    models = []
+    for spec in names:
+        prefix, colon, rest = spec.partition(":")
+        if colon and prefix in PRETRAINED:                  # "dataset:model"
+            if prefix != dataset:
+                continue
+            spec = rest
+        name, _, labels = spec.partition("=")
+        model = known.get(name, HubModel(name))
+        if labels:
+            model = dataclasses.replace(model, label_names=tuple(labels.split("/")))
+        models.append(model)
+    return models
+
+
 def packaged_minilm() -> Path | None:
     """The folder of the packaged all-MiniLM-L6-v2, or None when the package is missing."""
     try:
@@ -104,6 +144,23 @@ def resolve_model(name: str) -> str:
     if not hub_reachable():
         raise ModelUnavailable(f"{name}: the Hugging Face hub cannot be reached from here")
     return name
+
+
+@contextlib.contextmanager
+def loading(name: str):
+    """Inside the block, a model that cannot be loaded raises :class:`ModelUnavailable`.
+
+    Missing, gated or private repos, an unreachable hub, or a model that needs another
+    package all become one line naming ``name`` and the first line of the cause.
+
+    Args:
+        name: the model as the user named it.
+    """
+    try:
+        yield
+    except (OSError, ValueError, ImportError) as error:
+        cause = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise ModelUnavailable(f"{name}: {cause}") from None
 
 
 @contextlib.contextmanager

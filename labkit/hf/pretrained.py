@@ -24,7 +24,7 @@ from ..experiments import log_run
 from ..metrics import classification_metrics
 from ..models import count_parameters
 from ..models.masking import masked_mean
-from .hub import MINILM, HubModel, ModelUnavailable, progress_bars, resolve_model
+from .hub import MINILM, HubModel, ModelUnavailable, loading, progress_bars, resolve_model
 from .labels import describe_mapping, label_mapping, map_probabilities
 
 LABEL_DESCRIPTIONS = {
@@ -50,12 +50,9 @@ def load_classifier(name: str, device=None, *, progress: bool | None = None):
     from transformers import pipeline
 
     path = resolve_model(name)
-    try:
-        with progress_bars(progress):
-            return pipeline("text-classification", model=path, tokenizer=path,
-                            device=settings.pick_device(device))
-    except (OSError, ValueError, ImportError) as error:   # missing, gated, or needs a package
-        raise ModelUnavailable(f"{name}: {str(error).splitlines()[0]}") from None
+    with loading(name), progress_bars(progress):
+        return pipeline("text-classification", model=path, tokenizer=path,
+                        device=settings.pick_device(device))
 
 
 def classify(classifier, texts, dataset_labels, *, label_names=None, batch_size: int = 32,
