@@ -3,11 +3,14 @@
 The registry is the single source of the results table: notebooks call
 :func:`log_run` after each evaluation, :func:`leaderboard` shows the latest run of
 each (notebook, dataset, model, split), :func:`best_on_validation` picks a notebook's
-best model without looking at the test set, and :func:`write_readme_table` puts the
-table into the README between ``<!-- results:start -->`` and ``<!-- results:end -->``.
-The committed registry also ships inside the package (``reference_runs.jsonl``), so
-``leaderboard(reference=True)`` compares with every notebook's reference run even in a
-fresh Colab runtime.
+best model without looking at the test set, :func:`select` marks the run a notebook
+carries forward, and :func:`labkit.readme.write_readme_table` puts the table into the README.
+
+Every record carries its process's :func:`run_id` (one notebook execution), so
+``leaderboard(current=True)`` shows one execution per notebook and a re-run leaves no stale
+row; older records without one count as one execution per ``git_commit``. The committed
+registry ships inside the package (``reference_runs.jsonl``), so ``leaderboard(reference=True)``
+compares with every notebook's reference run even in a fresh Colab runtime.
 
 Fast runs (env ``LABKIT_FAST=1``, as in CI) go to ``results/runs-fast.jsonl`` so they
 never touch the committed registry; env ``LABKIT_RUNS`` names any other file.
@@ -17,8 +20,8 @@ from __future__ import annotations
 
 import json
 import math
-import numbers
 import re
+import secrets
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,13 +30,14 @@ import pandas as pd
 
 from . import settings
 
-__all__ = ["runs_path", "git_commit", "log_run", "load_runs", "leaderboard", "best_on_validation",
-           "reference_runs_path", "markdown_table", "write_readme_table"]
+__all__ = ["runs_path", "git_commit", "run_id", "log_run", "select", "load_runs", "leaderboard",
+           "best_on_validation", "reference_runs_path"]
 
 RECORD_FIELDS = [
     "timestamp", "notebook", "dataset", "model", "split", "metrics", "config", "epochs",
-    "seconds", "device", "seed", "n_params", "git_commit", "fast",
+    "seconds", "device", "seed", "n_params", "git_commit", "fast", "run_id", "selected",
 ]
+KEY = ["notebook", "dataset", "model", "split"]   # one row of the leaderboard
 LEADERBOARD_COLUMNS = [
     "dataset", "notebook", "model", "split", "accuracy", "macro_f1", "macro_recall", "f1_pn",
     "epochs", "seconds", "n_params", "device", "seed",
@@ -41,11 +45,20 @@ LEADERBOARD_COLUMNS = [
 # The metric each dataset's results are ranked by (SemEval-2017 4A: AvgRec).
 DEFAULT_METRIC = {"mr": "accuracy", "semeval2017a": "avg_rec"}
 METRIC_ALIASES = {"avg_rec": "macro_recall"}
-START, END = "<!-- results:start -->", "<!-- results:end -->"
 # The committed registry, shipped as package data (a copy of results/runs.jsonl that
 # ``make readme`` refreshes), so a fresh runtime can compare with the reference runs.
 REFERENCE_RUNS = Path(__file__).with_name("reference_runs.jsonl")
 _NAME_LABKIT = re.compile(r"""^\s*name\s*=\s*["']labkit["']""", re.MULTILINE)
+_RUN_ID: str | None = None   # this process's run id, created on first use
+
+
+def run_id() -> str:
+    """This process's run id (one notebook execution), e.g. ``20250101T120000-4f3a9c``;
+    created on first use, the same for every run the process logs."""
+    global _RUN_ID
+    if _RUN_ID is None:
+        _RUN_ID = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+    return _RUN_ID
 
 
 def _project_root(start: Path | None = None) -> Path:
@@ -107,7 +120,7 @@ def _jsonable(value):
 
 def log_run(*, notebook: str, dataset: str, model: str, metrics: dict, config: dict,
             epochs: int | None, seconds: float, device: str, seed: int | None, split: str = "test",
-            n_params: int | None = None, path: str | Path | None = None) -> dict:
+            n_params: int | None = None, selected: bool = False, path: str | Path | None = None) -> dict:
     """Append one run as a JSON line to ``path`` (default :func:`runs_path`); return it.
 
     Args:
@@ -122,6 +135,7 @@ def log_run(*, notebook: str, dataset: str, model: str, metrics: dict, config: d
         seed: the run's seed.
         split: ``"test"``, or e.g. ``"cv10"`` for a cross-validation mean.
         n_params: trainable parameters.
+        selected: the run the notebook carries forward, chosen on validation (see :func:`select`).
         path: the registry file.
 
     >>> import tempfile, pathlib
@@ -137,25 +151,21 @@ def log_run(*, notebook: str, dataset: str, model: str, metrics: dict, config: d
         "metrics": dict(metrics), "config": dict(config), "epochs": epochs,
         "seconds": round(float(seconds), 3), "device": str(device), "seed": seed,
         "n_params": n_params, "git_commit": git_commit(), "fast": settings.fast(),
+        "run_id": run_id(), "selected": bool(selected),
     })
+    _append(record, path)
+    return record
+
+
+def _append(record: dict, path) -> None:
     path = Path(path) if path is not None else runs_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     line = json.dumps(record, ensure_ascii=False, allow_nan=False)
     with path.open("a", encoding="utf-8") as f:
         f.write(line + "\n")
-    return record
 
 
-def load_runs(path: str | Path | None = None) -> pd.DataFrame:
-    """All logged runs in file order, one row each, every metric its own column.
-
-    Args:
-        path: the registry (default :func:`runs_path`); a missing file gives no rows.
-
-    Raises:
-        ValueError: a line is not valid JSON (the message names the line).
-    """
-    path = Path(path) if path is not None else runs_path()
+def _records(path: Path) -> list[dict]:
     records = []
     if path.exists():
         for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
@@ -168,12 +178,75 @@ def load_runs(path: str | Path | None = None) -> pd.DataFrame:
                     f"{path}, line {number}: not valid JSON ({err.msg}); "
                     "fix or delete that line (each line is one run)"
                 ) from None
+    return records
+
+
+def select(record, path: str | Path | None = None) -> dict:
+    """Mark a logged run as the one the notebook carries forward, chosen on validation.
+
+    The run's record is logged again with ``"selected": true`` (the registry only grows;
+    the leaderboard keeps a run's latest record, so its row is now marked). Selecting a
+    selected run again changes nothing.
+
+    Args:
+        record: the run: a row of :func:`best_on_validation` or :func:`load_runs`, or a
+            record as :func:`log_run` returns it (``Experiment.record``).
+        path: the registry (default :func:`runs_path`).
+
+    Returns:
+        The selected record.
+
+    Raises:
+        ValueError: no such run in the registry.
+    """
+    path = Path(path) if path is not None else runs_path()
+    key = {k: record[k] for k in KEY}
+    wanted = record.get("run_id")
+    wanted = None if wanted is None or pd.isna(wanted) else wanted
+    for found in reversed(_records(path)):
+        if all(found.get(k) == v for k, v in key.items()) and wanted in (None, found.get("run_id")):
+            break
+    else:
+        raise ValueError(f"{path}: no logged run {key}; log it before selecting it")
+    if not found.get("selected"):
+        found = {**found, "selected": True}
+        _append(found, path)
+    return found
+
+
+def load_runs(path: str | Path | None = None) -> pd.DataFrame:
+    """All logged runs in file order, one row each, every metric its own column.
+
+    Args:
+        path: the registry (default :func:`runs_path`); a missing file gives no rows.
+
+    Raises:
+        ValueError: a line is not valid JSON (the message names the line).
+    """
+    records = _records(Path(path) if path is not None else runs_path())
     rows = [
         {**{k: v for k, v in r.items() if k != "metrics"}, **r.get("metrics", {})} for r in records
     ]
     df = pd.DataFrame(rows)
     fields = [f for f in RECORD_FIELDS if f != "metrics"]
-    return df.reindex(columns=list(dict.fromkeys([*df.columns, *fields])))
+    df = df.reindex(columns=list(dict.fromkeys([*df.columns, *fields])))
+    return df.assign(selected=df["selected"].eq(True))   # older records: not selected
+
+
+def _execution(df: pd.DataFrame) -> pd.Series:
+    """Each run's execution: its ``run_id``; older records: one execution per git commit."""
+    commits = "commit " + df["git_commit"].astype(object).where(df["git_commit"].notna(), "?").astype(str)
+    return df["run_id"].astype(object).where(df["run_id"].notna(), commits)
+
+
+def _current(df: pd.DataFrame) -> pd.Series:
+    """True for the runs of one execution per notebook (and source): this process's if it
+    logged any, else the notebook's latest (the execution of its last record)."""
+    execution = _execution(df)
+    groups = [df[c].astype(str) for c in ("source", "notebook") if c in df]
+    mine = (execution == run_id()).groupby(groups).transform("any")
+    last = execution.groupby(groups).transform("last")
+    return execution == last.where(~mine, run_id())
 
 
 def _metric_column(df: pd.DataFrame, metric: str) -> pd.Series:
@@ -231,7 +304,7 @@ def _select(df: pd.DataFrame, notebook=None, dataset=None, contains=None, split=
 def leaderboard(path: str | Path | None = None, notebook: str | list[str] | None = None,
                 dataset: str | list[str] | None = None, metric: str | None = None,
                 latest: bool = True, *, contains: str | list[str] | None = None,
-                split: str | None = None, reference: bool = False,
+                split: str | None = None, reference: bool = False, current: bool = False,
                 columns: list[str] | None = None) -> pd.DataFrame:
     """Runs side by side: grouped by dataset, best first by ``metric``.
 
@@ -248,16 +321,20 @@ def leaderboard(path: str | Path | None = None, notebook: str | list[str] | None
         reference: add the reference runs shipped with labkit (the committed full run),
             so a fresh runtime, e.g. Colab, can compare with every notebook; a ``source``
             column says ``"this runtime"`` or ``"reference"``.
+        current: one execution of each notebook: this kernel's runs, and for a notebook
+            this kernel did not run (or the reference runs), its latest execution; so
+            a notebook run again shows no row of its earlier runs.
         columns: the columns to show (default ``LEADERBOARD_COLUMNS``); ``"s/epoch"``
             is seconds per epoch.
     """
     df = load_runs(path)
     if reference:
         df = _with_reference(df)
+    if current and len(df):
+        df = df[_current(df)]
     df = _select(df, notebook, dataset, contains, split)
     if latest:
-        df = df.drop_duplicates(["notebook", "dataset", "model", "split", *(["source"] * reference)],
-                                keep="last")
+        df = df.drop_duplicates([*KEY, *(["source"] * reference)], keep="last")
     score = pd.Series(float("nan"), index=df.index)
     for name, group in df.groupby("dataset", sort=False):
         score[group.index] = _metric_column(group, metric or DEFAULT_METRIC.get(name, "accuracy"))
@@ -300,7 +377,7 @@ def best_on_validation(path: str | Path | None = None, notebook: str | None = No
         ValueError: no run matches, or none logged ``metric``.
     """
     df = _select(load_runs(path), notebook, dataset, contains, "test", models)
-    df = df.drop_duplicates(["notebook", "dataset", "model", "split"], keep="last")
+    df = df.drop_duplicates(KEY, keep="last")
     scores = pd.to_numeric(df[metric], errors="coerce") if metric in df else pd.Series(dtype=float)
     if scores.notna().sum() == 0:
         raise ValueError(f"no run of notebook {notebook!r} on dataset {dataset!r} has a logged "
@@ -308,88 +385,11 @@ def best_on_validation(path: str | Path | None = None, notebook: str | None = No
     return df.loc[scores.idxmax()]
 
 
-def _cell(value, digits: int, integral: bool) -> str:
-    if value is None or value is pd.NA or (isinstance(value, numbers.Real) and math.isnan(value)):
-        return ""
-    if isinstance(value, numbers.Integral):
-        return str(value)
-    if isinstance(value, numbers.Real):
-        return f"{value:.0f}" if integral else f"{value:.{digits}f}"
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
-def markdown_table(df: pd.DataFrame, digits: int = 3) -> str:
-    """A GitHub-flavoured markdown table of ``df`` (index left out), numbers right-aligned.
-
-    Args:
-        df: the table.
-        digits: decimals shown for numbers that are not whole.
-
-    >>> print(markdown_table(pd.DataFrame({"model": ["lstm"], "accuracy": [0.81234]})))
-    | model | accuracy |
-    | --- | ---: |
-    | lstm | 0.812 |
-    """
-    header = [str(c) for c in df.columns]
-    numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in df.columns]
-    integral = [
-        is_num and bool(((df[c].dropna() % 1) == 0).all()) for c, is_num in zip(df.columns, numeric)
-    ]
-    lines = [
-        "| " + " | ".join(header) + " |",
-        "| " + " | ".join("---:" if n else "---" for n in numeric) + " |",
-    ]
-    for row in df.itertuples(index=False):
-        cells = [_cell(v, digits, i) for v, i in zip(row, integral)]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-README_COLUMNS = ["dataset", "notebook", "model", "accuracy", "macro_f1", "macro_recall", "f1_pn",
-                  "epochs", "seconds", "n_params", "device"]
-
-
-def write_readme_table(readme_path: str | Path, runs_path: str | Path | None = None,
-                       top: int = 3) -> str:
-    """Replace the text between the results markers in ``readme_path`` with the leaderboard.
-
-    Only the ``top`` best runs of each notebook and dataset are shown (every run stays
-    in the registry). The markers stay; running it twice gives the same file.
-
-    Args:
-        readme_path: the README with the results markers.
-        runs_path: the registry (default :func:`runs_path`).
-        top: runs shown per notebook and dataset.
-
-    Returns:
-        The table written.
-    """
-    readme_path = Path(readme_path)
-    text = readme_path.read_text("utf-8")
-    start, end = text.find(START), text.find(END)
-    if start < 0 or end < start:
-        raise ValueError(
-            f"{readme_path}: no '{START}' ... '{END}' markers (in that order); "
-            "add them where the results table belongs"
-        )
-    board = leaderboard(path=runs_path)
-    board = board.groupby(["dataset", "notebook"], sort=False).head(top)[README_COLUMNS]
-    table = markdown_table(board) if len(board) else "_No runs logged yet._"
-    new = text[: start + len(START)] + "\n" + table + "\n" + text[end:]
-    readme_path.write_text(new, encoding="utf-8")
-    return table
-
-
 def main(argv=None) -> None:
-    """``python -m labkit.experiments --readme README.md``: rebuild the README's results table."""
-    import argparse
+    """``python -m labkit.experiments --readme README.md``: see :func:`labkit.readme.main`."""
+    from .readme import main as readme_main
 
-    parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("--readme", default="README.md", help="file with the results markers")
-    parser.add_argument("--runs", default=None, help="run registry (default: results/runs.jsonl)")
-    args = parser.parse_args(argv)
-    table = write_readme_table(args.readme, args.runs)
-    print(f"{args.readme}: results table rebuilt ({table.count(chr(10)) - 1} rows)")
+    readme_main(argv)
 
 
 if __name__ == "__main__":

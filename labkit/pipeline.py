@@ -9,6 +9,7 @@ Evaluating trained models on new texts and files is in :mod:`labkit.evaluation`.
 from __future__ import annotations
 
 import inspect
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,13 +75,18 @@ class Task:
         return train, val
 
 
-def prepare_task(dataset: str, *, vectors="glove-6b-50d", max_length: int | None = None,
-                 fast: bool = False, seed: int = 0, val_size: float = 0.1,
-                 data_dir=None) -> Task:
-    """Load a built-in dataset with the lab's split and make it a :class:`Task`.
+def prepare_task(dataset, *, name: str | None = None, vectors="glove-6b-50d",
+                 max_length: int | None = None, fast: bool = False, seed: int = 0,
+                 val_size: float = 0.1, data_dir=None) -> Task:
+    """Load a dataset with the lab's split and make it a :class:`Task`.
+
+    A notebook passes each entry of ``DATASETS`` as :func:`labkit.params.resolve` returns
+    it: ``prepare_task(source, name=name, ...)``.
 
     Args:
-        dataset: ``"mr"`` or ``"semeval2017a"``.
+        dataset: a built-in dataset, ``"mr"`` or ``"semeval2017a"``, or what
+            :func:`labkit.data.load_dataset` takes.
+        name: the task's name (the registry's ``dataset``); default: the dataset's.
         vectors: as in :func:`make_task`.
         max_length: as in :func:`make_task`.
         fast: subsample to 2,000 training and 500 test sentences (CI's fast mode).
@@ -92,7 +98,7 @@ def prepare_task(dataset: str, *, vectors="glove-6b-50d", max_length: int | None
     train_df, test_df = data.train, data.test
     if fast:
         train_df, test_df = subsample(train_df, FAST_TRAIN, seed), subsample(test_df, FAST_TEST, seed)
-    return make_task(dataset, data.labels, train_df, test_df, vectors=vectors,
+    return make_task(name or data.name, data.labels, train_df, test_df, vectors=vectors,
                      max_length=max_length, seed=seed, val_size=val_size)
 
 
@@ -106,14 +112,14 @@ def make_task(name: str, labels: list[str], train_df: pd.DataFrame, test_df: pd.
         labels: the label names, in class-id order.
         train_df: training texts and labels; validation is split off it.
         test_df: test texts and labels.
-        vectors: word vectors: a name for :func:`labkit.embeddings.load_word_vectors`, or loaded.
+        vectors: word vectors: a name or path for :func:`labkit.embeddings.load_word_vectors`, or loaded.
         max_length: sentences are cut to this many tokens; ``None`` takes the 99th
             percentile of the training lengths.
         seed: the validation split and the vectors of words GloVe lacks.
         val_size: share of ``train_df`` held out for validation.
     """
     train_df, val_df = train_val_split(train_df, val_size=val_size, seed=seed)
-    if isinstance(vectors, str):
+    if isinstance(vectors, (str, os.PathLike)):
         vectors = load_word_vectors(vectors)
 
     train_tokens = [tokenize(t) for t in train_df.text]
@@ -140,7 +146,8 @@ class Experiment:
     """A trained model with its history and test results.
 
     ``config`` is the run's logged config: ``model_class``, ``model_kwargs``,
-    ``fit_kwargs``, ``max_length`` and ``best_epoch``.
+    ``fit_kwargs``, ``max_length`` and ``best_epoch``; ``record`` is the registry record
+    (None when not logged), for :func:`labkit.experiments.select`.
     """
     name: str
     model: object
@@ -149,6 +156,7 @@ class Experiment:
     probs: np.ndarray
     config: dict = field(default_factory=dict)
     checkpoint: Path | None = None
+    record: dict | None = None
 
 
 LOADER_KEYS = ("batch_size", "exact_length", "bucket")   # fit_kwargs that go to Task.loaders
@@ -158,7 +166,7 @@ PYTHON_OBJECT = "python_object"   # how a function in fit_kwargs is logged: {"py
 
 def run_experiment(task: Task, name: str, model_class, model_kwargs: dict | None = None,
                    fit_kwargs: dict | None = None, *, notebook: str, seed: int = 0,
-                   checkpoint_dir=None, log: bool = True) -> Experiment:
+                   checkpoint_dir=None, log: bool = True, selected: bool = False) -> Experiment:
     """Seed, build ``model_class(n_classes, embeddings, **model_kwargs)``, train, test, log.
 
     Safe to re-run: the same seed gives the same model. A model whose constructor takes
@@ -180,6 +188,7 @@ def run_experiment(task: Task, name: str, model_class, model_kwargs: dict | None
         seed: seeds the weights and the order of the training batches.
         checkpoint_dir: where to save the trained model (None: not saved).
         log: append the run to the registry.
+        selected: mark it as the run the notebook carries forward, chosen on validation.
 
     Returns:
         The :class:`Experiment`: model, history, test metrics and probabilities, config.
@@ -213,9 +222,10 @@ def run_experiment(task: Task, name: str, model_class, model_kwargs: dict | None
     if log:
         best = result.history[result.best_epoch - 1] if result.history else {}
         val = {k: v for k, v in best.items() if k in ("val_accuracy", "val_macro_f1")}
-        log_run(notebook=notebook, dataset=task.name, model=name, metrics={**metrics, **val}, config=config,
-                epochs=result.epochs, seconds=seconds, device=result.device, seed=seed,
-                n_params=count_parameters(model))
+        experiment.record = log_run(
+            notebook=notebook, dataset=task.name, model=name, metrics={**metrics, **val}, config=config,
+            epochs=result.epochs, seconds=seconds, device=result.device, seed=seed,
+            n_params=count_parameters(model), selected=selected)
     return experiment
 
 
@@ -265,7 +275,7 @@ def run_settings(record, model_kwargs: dict | None = None,
 
 def rerun(record, task: Task, *, name: str | None = None, notebook: str | None = None,
           seed: int | None = None, model_kwargs: dict | None = None, fit_kwargs: dict | None = None,
-          checkpoint_dir=None, log: bool = True) -> Experiment:
+          checkpoint_dir=None, log: bool = True, selected: bool = False) -> Experiment:
     """Train a logged run again, from its registry record, on ``task``: the same or another dataset.
 
     Example: ``best = experiments.best_on_validation(notebook=NOTEBOOK, dataset="mr")``, then
@@ -281,6 +291,8 @@ def rerun(record, task: Task, *, name: str | None = None, notebook: str | None =
         fit_kwargs: entries that replace logged training arguments (e.g. ``epochs``).
         checkpoint_dir: as in :func:`run_experiment`.
         log: append the new run to the registry.
+        selected: mark the new run as the one the notebook carries forward (e.g. the run
+            chosen on one dataset's validation, trained on another).
 
     Returns:
         The new :class:`Experiment`.
@@ -289,7 +301,7 @@ def rerun(record, task: Task, *, name: str | None = None, notebook: str | None =
     seed = record["seed"] if seed is None else seed
     return run_experiment(task, name or record["model"], model_class, model_kwargs, fit_kwargs,
                           notebook=notebook or record["notebook"], seed=int(seed),
-                          checkpoint_dir=checkpoint_dir, log=log)
+                          checkpoint_dir=checkpoint_dir, log=log, selected=selected)
 
 
 def cross_validate(dataset: str, name: str, model_class, model_kwargs: dict | None = None,
@@ -311,7 +323,7 @@ def cross_validate(dataset: str, name: str, model_class, model_kwargs: dict | No
         folds: number of folds.
         seed: seeds the folds, the splits and every model.
         fast: subsample the dataset to 2,000 sentences first (CI's fast mode).
-        vectors: the word vectors (a name or loaded vectors).
+        vectors: the word vectors (a name, a path, or loaded vectors).
 
     Returns:
         One row of metrics per fold.
@@ -322,7 +334,7 @@ def cross_validate(dataset: str, name: str, model_class, model_kwargs: dict | No
     everything = pd.concat([data.train, data.test], ignore_index=True)
     if fast:
         everything = subsample(everything, FAST_TRAIN, seed)
-    if isinstance(vectors, str):
+    if isinstance(vectors, (str, os.PathLike)):
         vectors = load_word_vectors(vectors)
     rows, start = [], time.perf_counter()
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)

@@ -15,10 +15,10 @@ from labkit.experiments import (
     leaderboard,
     load_runs,
     log_run,
-    markdown_table,
     runs_path,
-    write_readme_table,
+    select,
 )
+from labkit.readme import README_COLUMNS, markdown_table, write_readme_table
 
 
 @pytest.fixture(autouse=True)
@@ -26,11 +26,13 @@ def clean_env(monkeypatch, tmp_path):
     monkeypatch.delenv("LABKIT_RUNS", raising=False)
     monkeypatch.delenv("LABKIT_FAST", raising=False)
     monkeypatch.chdir(tmp_path)  # never the repository's own results/
+    monkeypatch.setattr(experiments, "_RUN_ID", None)  # each test: a fresh process's run id
 
 
-def run(path, model="lstm", dataset="mr", notebook="02", split="test", **metrics):
+def run(path, model="lstm", dataset="mr", notebook="02", split="test", selected=False, **metrics):
     defaults = {"accuracy": 0.8, "macro_f1": 0.79, "macro_recall": 0.8, "avg_rec": 0.8}
     return log_run(
+        selected=selected,
         notebook=notebook,
         dataset=dataset,
         model=model,
@@ -54,6 +56,7 @@ def test_log_run_appends_one_complete_json_line_per_call(tmp_path):
     assert json.loads(lines[0]) == first
     assert set(first) == set(RECORD_FIELDS)
     assert first["seconds"] == 12.346 and first["fast"] is False and first["n_params"] == 1234
+    assert first["run_id"] == experiments.run_id() and first["selected"] is False
 
     second = run(path, model="bilstm")
     lines = path.read_text().splitlines()
@@ -240,7 +243,7 @@ def test_write_readme_table_replaces_only_between_markers(tmp_path):
 
     table = write_readme_table(readme, runs_path=runs, top=2)
     text = readme.read_text()
-    expected = leaderboard(runs).query("model != 'gru'")[experiments.README_COLUMNS]
+    expected = leaderboard(runs).query("model != 'gru'").assign(selected="")[README_COLUMNS]
     assert table == markdown_table(expected)  # the 2 best of notebook 02, the one of 01
     assert "old table" not in text
     before, rest = text.split("<!-- results:start -->\n")
@@ -335,3 +338,79 @@ def test_reference_runs_are_marked_apart_from_this_runtimes_runs(tmp_path, monke
         ["03", "attention", "this runtime", 0.60],
     ]
     assert len(leaderboard(reference=False)) == 2
+
+
+def new_process(monkeypatch):
+    """What a kernel restart does to the run id."""
+    monkeypatch.setattr(experiments, "_RUN_ID", None)
+    return experiments.run_id()
+
+
+def test_run_id_is_one_per_process_and_current_shows_one_execution_per_notebook(tmp_path, monkeypatch):
+    path = tmp_path / "runs.jsonl"
+    first = experiments.run_id()
+    assert experiments.run_id() == first and len(first) > 8
+    run(path, model="old name", accuracy=0.9)      # first execution of 02
+    run(path, model="lstm", accuracy=0.7)
+    run(path, model="mean", notebook="01")
+    second = new_process(monkeypatch)              # the notebook run again, a cell renamed
+    assert second != first
+    run(path, model="lstm", accuracy=0.75)
+    run(path, model="bilstm", accuracy=0.78)
+
+    assert len(leaderboard(path)) == 4             # every execution: the stale 'old name' too
+    board = leaderboard(path, current=True)
+    assert board[["notebook", "model", "accuracy"]].values.tolist() == [
+        ["01", "mean", 0.8], ["02", "bilstm", 0.78], ["02", "lstm", 0.75]]   # 01: its latest execution
+    assert leaderboard(path, notebook="02", dataset="semeval2017a", current=True).empty
+
+    new_process(monkeypatch)                       # a third kernel, nothing logged yet:
+    assert leaderboard(path, current=True).model.tolist() == ["mean", "bilstm", "lstm"]  # latest ones
+    assert {r["run_id"] for r in map(json.loads, path.read_text().splitlines())} == {first, second}
+
+
+def test_records_without_run_id_count_as_one_execution_per_git_commit(tmp_path):
+    path = tmp_path / "runs.jsonl"
+    legacy = [dict(run(tmp_path / "x.jsonl", model=m, accuracy=a), git_commit=c)
+              for m, a, c in [("gone", 0.9, "aaa"), ("lstm", 0.7, "aaa"), ("lstm", 0.72, "bbb"),
+                              ("bilstm", 0.71, "bbb")]]
+    for record in legacy:
+        del record["run_id"], record["selected"]
+    path.write_text("".join(json.dumps(r) + "\n" for r in legacy))
+    board = leaderboard(path, current=True)
+    assert board.model.tolist() == ["lstm", "bilstm"] and board.accuracy.tolist() == [0.72, 0.71]
+    assert load_runs(path).selected.tolist() == [False] * 4   # older records: not selected
+
+
+def test_selected_runs_are_marked_at_the_top_level_and_select_marks_a_logged_run(tmp_path):
+    path = tmp_path / "runs.jsonl"
+    run(path, model="a", accuracy=0.7, val_accuracy=0.7)
+    run(path, model="b", accuracy=0.8, val_accuracy=0.8)
+    carried = run(path, model="best of grid: b", dataset="semeval2017a", selected=True)
+    assert carried["selected"] is True and json.loads(path.read_text().splitlines()[-1])["selected"] is True
+
+    best = best_on_validation(path, notebook="02", dataset="mr")
+    marked = select(best, path=path)
+    assert marked["model"] == "b" and marked["selected"] is True and marked["metrics"]["val_accuracy"] == 0.8
+    assert select(best, path=path) == marked       # selecting again adds nothing
+    assert len(path.read_text().splitlines()) == 4
+    board = leaderboard(path, current=True, columns=["dataset", "model", "selected"])
+    assert board.values.tolist() == [["mr", "b", True], ["mr", "a", False],
+                                     ["semeval2017a", "best of grid: b", True]]
+    assert best_on_validation(path, dataset="mr").model == "b"   # the marked copy: same metrics
+    with pytest.raises(ValueError, match="no logged run"):
+        select({"notebook": "02", "dataset": "mr", "model": "never", "split": "test"}, path=path)
+
+
+def test_readme_table_shows_each_notebooks_latest_execution_and_marks_selected_runs(tmp_path, monkeypatch):
+    runs = tmp_path / "runs.jsonl"
+    run(runs, model="stale", accuracy=0.99)
+    new_process(monkeypatch)
+    for model, accuracy in [("a", 0.81), ("b", 0.80), ("c", 0.79), ("d", 0.70)]:
+        run(runs, model=model, accuracy=accuracy, val_accuracy=1 - accuracy)
+    select(best_on_validation(runs, dataset="mr"), path=runs)     # d: best on validation, 4th on test
+    readme = tmp_path / "README.md"
+    readme.write_text(README)
+    lines = write_readme_table(readme, runs_path=runs, top=3).splitlines()
+    assert lines[0].startswith("| dataset | notebook | model | selected | accuracy |")
+    assert [line.split(" | ")[2:4] for line in lines[2:]] == [["a", ""], ["b", ""], ["c", ""], ["d", "✓"]]

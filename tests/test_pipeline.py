@@ -152,3 +152,26 @@ def test_evaluate_handed_out_writes_a_stand_in_and_takes_any_classifier(task, ca
     assert table.loc["positive", "accuracy"] == pytest.approx(expected)
     with pytest.raises(ValueError, match="needs the task"):
         evaluate_handed_out(None, {"mean": exp.model}, labels=task.labels, test_df=task.test_df)
+
+
+def test_an_experiment_keeps_its_record_and_runs_are_selected_in_the_registry(task, tmp_path, monkeypatch):
+    runs = tmp_path / "runs.jsonl"
+    monkeypatch.setenv("LABKIT_RUNS", str(runs))
+    exp = run_experiment(task, "mean", BaselineDNN, {}, {"epochs": 1, "progress": False}, notebook="nb")
+    assert exp.record == json.loads(runs.read_text())
+    assert exp.record["selected"] is False and exp.record["run_id"] == experiments.run_id()
+    experiments.select(exp.record)                                   # chosen on validation
+    carried = rerun(exp.record, task, name="carried", selected=True)  # and carried to another task
+    assert carried.record["selected"] is True
+    board = experiments.leaderboard(current=True, columns=["model", "selected"])
+    assert sorted(board.values.tolist()) == [["carried", True], ["mean", True]]
+    assert run_experiment(task, "mean", BaselineDNN, {}, {"epochs": 1, "progress": False}, notebook="nb",
+                          log=False).record is None
+
+
+def test_prepare_task_takes_a_name_and_a_path_to_word_vectors(tmp_path, monkeypatch):
+    monkeypatch.setenv("LABKIT_CACHE_DIR", str(tmp_path / "cache"))
+    vectors = tmp_path / "tiny.txt"
+    vectors.write_text("the 1 0\ngood 0 1\nfilm 1 1\n")
+    mine = prepare_task("MR", name="mine", vectors=vectors, fast=True)
+    assert mine.name == "mine" and mine.embeddings.shape[1] == 2
