@@ -11,11 +11,12 @@ ifneq ($(wildcard ../shared/data),)
 export LABKIT_DATA_DIR ?= $(abspath ../shared/data)
 endif
 
-# One torch thread: these models are small, and on a 2-core machine a second thread mostly
-# waits for the first (benchmarks/threads.py measures it). Override: make run OMP_NUM_THREADS=2
+# One torch thread per notebook: these models are small, and on a 2-core machine a second
+# thread mostly waits for the first (benchmarks/threads.py measures it); make run puts the
+# second core to work on a second notebook instead. Sequential: make run LANES=1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: setup run test unit notebooks bench readme clean
+.PHONY: setup run test unit notebooks bench readme colab clean
 
 $(STAMP): pyproject.toml requirements.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,17 +32,22 @@ setup: $(STAMP)
 
 # Full mode: every notebook top to bottom, outputs saved in place (without progress bars),
 # runs logged to results/runs.jsonl, and the README's results table rebuilt from that registry.
+# LANES notebooks at a time, one torch thread each; 07 runs alone on every core. A notebook
+# that compares with another's runs waits for them (tools/run_notebooks.py). Wall seconds,
+# start offsets and lanes go to results/make_run.json; `make schedule` prints the plan.
+LANES ?= 2
 run: setup
-	@for nb in $(NOTEBOOKS); do \
-	  echo "== $$nb"; start=$$(date +%s); \
-	  LABKIT_QUIET=1 $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.timeout=-1 --ExecutePreprocessor.kernel_name=python3 "$$nb" || exit 1; \
-	  echo "   $$(( $$(date +%s) - start )) s"; \
-	done
+	$(BIN)/python tools/run_notebooks.py --lanes $(LANES) --record results/make_run.json $(NOTEBOOKS)
 	$(MAKE) readme
+
+# make run's schedule and its estimated duration (from results/make_run.json); runs nothing
+schedule:
+	@$(PYTHON) tools/run_notebooks.py --dry-run --lanes $(LANES) --record results/make_run.json $(NOTEBOOKS)
 
 readme: setup
 	$(BIN)/python -m labkit.experiments --readme README.md
+	cp results/runs.jsonl labkit/reference_runs.jsonl  # the reference runs shipped with labkit
+	$(BIN)/python tools/run_notebooks.py --readme README.md --record results/make_run.json
 
 # Fast mode: unit tests and doctests, then every notebook through nbval on subsampled data.
 test: setup unit notebooks
