@@ -49,6 +49,11 @@ readme: setup
 	cp results/runs.jsonl labkit/reference_runs.jsonl  # the reference runs shipped with labkit
 	$(BIN)/python tools/run_notebooks.py --readme README.md --record results/make_run.json
 
+# Stamp the repository URL (pyproject's [project.urls] Repository, or REPO=owner/name, or the
+# origin remote on GitHub) into every notebook's Colab install cell and the README's badges.
+colab:
+	$(PYTHON) tools/stamp_colab.py $(if $(REPO),--repo $(REPO))
+
 # Fast mode: unit tests and doctests, then every notebook through nbval on subsampled data.
 test: setup unit notebooks
 
