@@ -9,8 +9,9 @@ Built-in datasets (see ``data/README.md`` for sources, licences and checksums):
   train+dev de-duplicated by tweet id (49,570), official gold test set (12,284).
 
 Files are looked up in :func:`resolve_data_dir` and downloaded (with SHA-256 checks) when
-missing. A user's own file (a test set handed out by the instructor) is read by
-:func:`labkit.tables.read_table`, also importable from here.
+missing. Any labelled file of a user's own is a dataset too: ``load_dataset("tweets.csv")``
+reads it with :func:`labkit.tables.read_table` (CSV / TSV / any delimiter, any language)
+and, without a ``test=`` file, splits off a stratified, seeded test set.
 
 >>> ds = load_dataset("mr")
 >>> ds
@@ -33,12 +34,10 @@ import numpy as np
 import pandas as pd
 
 from . import settings
-# Re-exported: a user's file is read by labkit.tables; notebooks 06-07 and users' code
-# import read_table and DataFormatError from here.
-from .tables import DataFormatError, read_table, read_text, unquote
+from .tables import DataFormatError, read_table
+from .textfiles import read_text, unquote
 
 __all__ = [
-    "DataFormatError",
     "DownloadError",
     "LABELS",
     "DATASET_FILES",
@@ -49,7 +48,6 @@ __all__ = [
     "train_val_split",
     "encode_labels",
     "subsample",
-    "read_table",
 ]
 
 
@@ -98,16 +96,23 @@ SEMEVAL_TEST = "Semeval2017A/gold/SemEval2017-task4-test.subtask-A.english.txt"
 
 @dataclass(repr=False)
 class LabDataset:
-    """A built-in dataset: ``train`` and ``test`` have columns ``text`` and ``label``."""
+    """A dataset: ``train`` and ``test`` have columns ``text`` and ``label``.
+
+    ``labels`` are the label names in class-id order. ``split_seed`` is the seed of the
+    stratified test split made from a user's file given without a test file (log it with
+    the run); None for a fixed split (the built-in datasets, or a file with ``test=``).
+    """
 
     name: str
     train: pd.DataFrame
     test: pd.DataFrame
     labels: list[str]
+    split_seed: int | None = None
 
     def __repr__(self) -> str:
+        seed = "" if self.split_seed is None else f", split_seed={self.split_seed}"
         return (f"LabDataset(name={self.name!r}, train={len(self.train)}, "
-                f"test={len(self.test)}, labels={self.labels!r})")
+                f"test={len(self.test)}, labels={self.labels!r}{seed})")
 
 
 # --------------------------------------------------------------------------- locations
@@ -206,7 +211,6 @@ def _check_name(name: str) -> str:
     return key
 
 
-
 def _load_mr(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     train, test = [], []
     for label in LABELS["mr"]:
@@ -245,16 +249,59 @@ def _load_semeval(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
             test[["text", "label"]].reset_index(drop=True))
 
 
-def load_dataset(name: str, data_dir: str | os.PathLike | None = None,
+def load_dataset(source: str | os.PathLike, data_dir: str | os.PathLike | None = None, *,
+                 test: str | os.PathLike | None = None, text: str | int | None = None,
+                 label: str | int | None = None, labels: Sequence[str] | str | None = None,
+                 test_size: float = 0.2, seed: int = 0, name: str | None = None,
                  download: bool = True) -> LabDataset:
-    """Load a built-in dataset (``"mr"`` or ``"semeval2017a"``) with the lab's split.
+    """Load a built-in dataset with the lab's split, or any labelled file of your own.
 
-    Missing files are fetched with :func:`download` (into the same folder) unless
-    ``download=False``, which raises :class:`FileNotFoundError` saying how to get them.
-    SemEval texts are cleaned with :func:`labkit.text.fix_escapes`; MR texts are kept
-    as published (lower-cased, pre-tokenised).
+    A built-in name (``"mr"`` or ``"semeval2017a"``, any case) wins over a file of that
+    name. Its missing files are fetched with :func:`download` (into the same folder)
+    unless ``download=False``, which raises :class:`FileNotFoundError` saying how to get
+    them. SemEval texts are cleaned with :func:`labkit.text.fix_escapes`; MR texts are
+    kept as published (lower-cased, pre-tokenised).
+
+    Any other ``source`` is the path of a labelled file, read by
+    :func:`labkit.tables.read_table` (CSV / TSV / any delimiter, with or without a
+    header, UTF-8 / Windows-1252 / latin-1, labels in any language). Without ``test``, a
+    stratified test split of ``test_size`` is made with ``seed`` and recorded as
+    ``split_seed``.
+
+    Args:
+        source: a built-in dataset's name, or the path of a labelled file.
+        data_dir: where the built-in datasets' files are (default :func:`resolve_data_dir`).
+        test: a file: its labelled test file (same columns), instead of a split.
+        text: a file: its text column (header name or position from 0); default: guessed.
+        label: a file: its label column (header name or position from 0); default: guessed.
+        labels: a file: the label names in class-id order (or a built-in dataset's name,
+            e.g. ``"mr"``); default: the sorted labels of the training file.
+        test_size: a file without ``test``: the share split off for testing.
+        seed: a file without ``test``: the seed of that split.
+        name: a file: the dataset's name; default: the file's stem.
+        download: a built-in dataset: fetch missing files.
+
+    Raises:
+        ValueError: an unknown name that is no file either; file options for a built-in.
+        labkit.tables.DataFormatError: a file that cannot be used, has no label column or one
+            label only, too few examples to split, or a test file with other labels.
     """
-    key = _check_name(name)
+    if isinstance(source, str) and source.lower() in LABELS:
+        given = {k: v for k, v in dict(test=test, text=text, label=label, labels=labels).items()
+                 if v is not None}
+        if given:
+            raise ValueError(f"{', '.join(f'{k}=' for k in given)} apply to a file of your own, not "
+                             f"to the built-in dataset {source!r}")
+        return _load_builtin(source.lower(), data_dir, download)
+    path = Path(source).expanduser()
+    if not path.exists() and isinstance(source, str) and not path.suffix and len(path.parts) == 1:
+        raise ValueError(f"unknown dataset {source!r}: choose one of {sorted(LABELS)} (any case), or "
+                         f"give the path of a labelled file (relative paths start at {Path.cwd()})")
+    return _load_file(path, test=test, text=text, label=label, labels=labels,
+                      test_size=test_size, seed=seed, name=name)
+
+
+def _load_builtin(key: str, data_dir, download: bool) -> LabDataset:
     root = resolve_data_dir(data_dir)
     missing = [rel for rel, _, _ in DATASET_FILES[key] if not (root / rel).is_file()]
     if missing and not download:
@@ -269,6 +316,48 @@ def load_dataset(name: str, data_dir: str | os.PathLike | None = None,
     return LabDataset(key, train, test, list(LABELS[key]))
 
 
+def _load_file(path: Path, *, test, text, label, labels, test_size: float, seed: int,
+               name: str | None) -> LabDataset:
+    """A user's labelled file (and test file) as a :class:`LabDataset`."""
+    if isinstance(labels, str):
+        labels = LABELS[_check_name(labels)]
+    train = read_table(path, labels=labels, text=text, label=label)
+    if "label" not in train.columns:
+        raise DataFormatError(
+            f"{path}: no label column, so it cannot train a classifier. Fix: add a header line "
+            f"naming the columns (e.g. text,label), pass label=<column name or position>, or pass "
+            f"labels=[...] with your label names so the column holding them is found.")
+    names = list(labels) if labels is not None else sorted(train.label.unique())
+    present = set(train.label)
+    if len(present) < 2:
+        raise DataFormatError(f"{path}: every example is labelled {sorted(present)[0]!r}. Fix: a "
+                              "classifier needs examples of at least two labels.")
+    name = name or path.stem
+    if test is None:
+        counts = train.label.value_counts()
+        try:
+            if counts.min() < 2:
+                raise ValueError(f"label(s) {sorted(counts[counts < 2].index)} have a single example")
+            train, test_df = _stratified_split(train, test_size, seed)
+        except ValueError as err:   # also sklearn's: fewer test examples than labels
+            raise DataFormatError(f"{path}: too few examples for a stratified test split of {test_size:.0%}"
+                                  f" ({err}). Fix: add examples of the rarest labels, or give a test file "
+                                  "with test=.") from None
+        return LabDataset(name, train, test_df, names, split_seed=seed)
+    test_df = read_table(test, labels=names, text=text, label=label)   # unknown labels: named
+    if "label" not in test_df.columns:
+        raise DataFormatError(f"{test}: no label column in the test file. Fix: give it the labels "
+                              f"of {path.name} ({names}), or pass label=<column>.")
+    return LabDataset(name, train.reset_index(drop=True), test_df, names)
+
+
+def _stratified_split(df: pd.DataFrame, size: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from sklearn.model_selection import train_test_split
+
+    first, second = train_test_split(df, test_size=size, random_state=seed, stratify=df["label"])
+    return first.reset_index(drop=True), second.reset_index(drop=True)
+
+
 # --------------------------------------------------------------------------- splits and labels
 
 def train_val_split(df: pd.DataFrame, val_size: float = 0.1,
@@ -280,10 +369,7 @@ def train_val_split(df: pd.DataFrame, val_size: float = 0.1,
     >>> len(train), len(val), sorted(val["label"])
     (8, 2, ['neg', 'pos'])
     """
-    from sklearn.model_selection import train_test_split
-
-    train, val = train_test_split(df, test_size=val_size, random_state=seed, stratify=df["label"])
-    return train.reset_index(drop=True), val.reset_index(drop=True)
+    return _stratified_split(df, val_size, seed)
 
 
 def subsample(df: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFrame:

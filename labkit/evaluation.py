@@ -8,6 +8,7 @@ pass their Hugging Face models that way).
 from __future__ import annotations
 
 import tempfile
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,7 @@ from .training import predict
 if TYPE_CHECKING:
     from .pipeline import Task
 
-__all__ = ["predict_texts", "evaluate_file", "evaluate_handed_out"]
+__all__ = ["predict_texts", "evaluate_file", "evaluate_handed_out", "warn_single_class"]
 
 
 def predict_texts(model, task: Task, texts: list[str]) -> pd.DataFrame:
@@ -53,7 +54,7 @@ def evaluate_file(path, models: dict, task: Task | None = None, *, labels=None) 
         file order and one column of predicted labels per model.
     """
     labels = _labels(task, labels)
-    return _evaluate(read_table(path, labels=labels), models, task, labels)
+    return _evaluate(read_table(path, labels=labels), models, task, labels, source=path)
 
 
 def _labels(task: Task | None, labels) -> list[str]:
@@ -62,9 +63,30 @@ def _labels(task: Task | None, labels) -> list[str]:
     return list(task.labels if task is not None else labels)
 
 
-def _evaluate(df: pd.DataFrame, models: dict, task: Task | None, labels: list[str]) -> pd.DataFrame:
+def warn_single_class(y_true, labels: list[str], source=None) -> None:
+    """Warn when every text of a labelled test set has one label: macro metrics mislead.
+
+    Args:
+        y_true: the class ids of the test set.
+        labels: the label names.
+        source: the test file, named in the warning.
+    """
+    present = sorted(set(np.asarray(y_true).tolist()))
+    if len(present) == 1 and len(labels) > 1:
+        warnings.warn(
+            f"{source or 'the test set'}: every text is labelled {labels[present[0]]!r}, so "
+            f"macro-averaged metrics (macro F1 / recall / precision, AvgRec, F1^PN) average over "
+            f"{len(labels) - 1} class(es) with no examples and mislead; read accuracy (or the recall "
+            "of that class), or evaluate on a test file with examples of every label",
+            UserWarning, stacklevel=4)
+
+
+def _evaluate(df: pd.DataFrame, models: dict, task: Task | None, labels: list[str], *,
+              source=None) -> pd.DataFrame:
     labelled = "label" in df.columns
     y_true = np.array([labels.index(y) for y in df.label]) if labelled else None
+    if labelled:
+        warn_single_class(y_true, labels, source)
     rows, predictions = {}, {"text": df.text}
     for name, model in models.items():
         if isinstance(model, torch.nn.Module):
@@ -107,4 +129,4 @@ def evaluate_handed_out(path, models: dict, task: Task | None = None, *, labels=
             Sentiment=lambda d: d.Sentiment.str.upper()).to_csv(path, index=False)
     df = read_table(path, labels=labels)
     print(f"evaluating on {path} ({len(df):,} texts)")
-    return _evaluate(df, models, task, labels)
+    return _evaluate(df, models, task, labels, source=path)

@@ -47,6 +47,7 @@ class Task:
     train_df: pd.DataFrame            # the training split (validation held out), text and label
     val_df: pd.DataFrame
     test_df: pd.DataFrame
+    split_seed: int | None = None     # the seed of the test split of a file without test= (None: fixed)
 
     def encode(self, texts, labels=None) -> SentenceDataset:
         """Clean, tokenise and index new texts with this task's vocabulary.
@@ -75,31 +76,43 @@ class Task:
         return train, val
 
 
-def prepare_task(dataset, *, name: str | None = None, vectors="glove-6b-50d",
-                 max_length: int | None = None, fast: bool = False, seed: int = 0,
-                 val_size: float = 0.1, data_dir=None) -> Task:
-    """Load a dataset with the lab's split and make it a :class:`Task`.
+def prepare_task(source, *, name: str | None = None, test=None, text=None, label=None, labels=None,
+                 vectors="glove-6b-50d", max_length: int | None = None, fast: bool = False,
+                 seed: int = 0, val_size: float = 0.1, data_dir=None, test_size: float = 0.2,
+                 split_seed: int = 0) -> Task:
+    """Load a dataset (built-in, or a labelled file of your own) and make it a :class:`Task`.
 
     A notebook passes each entry of ``DATASETS`` as :func:`labkit.params.resolve` returns
-    it: ``prepare_task(source, name=name, ...)``.
+    it: ``prepare_task(source, name=name, ...)``. A file without ``test`` gets a
+    stratified test split made with ``split_seed``, not ``seed``: runs with different
+    seeds are tested on the same texts (the seed is kept as ``Task.split_seed``).
 
     Args:
-        dataset: a built-in dataset, ``"mr"`` or ``"semeval2017a"``, or what
-            :func:`labkit.data.load_dataset` takes.
-        name: the task's name (the registry's ``dataset``); default: the dataset's.
+        source: a built-in dataset, ``"mr"`` or ``"semeval2017a"`` (any case), or the path
+            of a labelled file (see :func:`labkit.data.load_dataset`).
+        name: the task's name (the registry's ``dataset``); default: the dataset's (a file's stem).
+        test: a file: its labelled test file, instead of a split.
+        text: a file: its text column (a header name or a position from 0).
+        label: a file: its label column (a header name or a position from 0).
+        labels: a file: the label names in class-id order; default: the training file's, sorted.
         vectors: as in :func:`make_task`.
         max_length: as in :func:`make_task`.
         fast: subsample to 2,000 training and 500 test sentences (CI's fast mode).
         seed: the subsample and the validation split.
         val_size: share of the training split held out for validation.
-        data_dir: where the dataset files are (default: env ``LABKIT_DATA_DIR`` or a download).
+        data_dir: where the built-in datasets' files are (default: ``LABKIT_DATA_DIR``, a download).
+        test_size: a file without ``test``: the share split off for testing.
+        split_seed: a file without ``test``: the seed of that split.
     """
-    data = load_dataset(dataset, data_dir=data_dir)
+    data = load_dataset(source, data_dir=data_dir, test=test, text=text, label=label, labels=labels,
+                        test_size=test_size, seed=split_seed)
     train_df, test_df = data.train, data.test
     if fast:
         train_df, test_df = subsample(train_df, FAST_TRAIN, seed), subsample(test_df, FAST_TEST, seed)
-    return make_task(name or data.name, data.labels, train_df, test_df, vectors=vectors,
+    task = make_task(name or data.name, data.labels, train_df, test_df, vectors=vectors,
                      max_length=max_length, seed=seed, val_size=val_size)
+    task.split_seed = data.split_seed
+    return task
 
 
 def make_task(name: str, labels: list[str], train_df: pd.DataFrame, test_df: pd.DataFrame, *,
@@ -304,9 +317,10 @@ def rerun(record, task: Task, *, name: str | None = None, notebook: str | None =
                           checkpoint_dir=checkpoint_dir, log=log, selected=selected)
 
 
-def cross_validate(dataset: str, name: str, model_class, model_kwargs: dict | None = None,
+def cross_validate(source, name: str, model_class, model_kwargs: dict | None = None,
                    fit_kwargs: dict | None = None, *, notebook: str, folds: int = 10, seed: int = 0,
-                   fast: bool = False, vectors="glove-6b-50d") -> pd.DataFrame:
+                   fast: bool = False, vectors="glove-6b-50d", dataset_name: str | None = None,
+                   test=None, text=None, label=None, labels=None, data_dir=None) -> pd.DataFrame:
     """k-fold cross-validation over the whole dataset (training and test splits together).
 
     Each fold builds its own vocabulary from its training part, holds out validation for
@@ -314,7 +328,7 @@ def cross_validate(dataset: str, name: str, model_class, model_kwargs: dict | No
     the mean of each metric over the folds (and the accuracy's standard deviation).
 
     Args:
-        dataset: a built-in dataset, e.g. ``"mr"``.
+        source: a built-in dataset, e.g. ``"mr"``, or the path of a labelled file.
         name: the run's name in the registry.
         model_class: as in :func:`run_experiment`.
         model_kwargs: as in :func:`run_experiment`.
@@ -324,13 +338,20 @@ def cross_validate(dataset: str, name: str, model_class, model_kwargs: dict | No
         seed: seeds the folds, the splits and every model.
         fast: subsample the dataset to 2,000 sentences first (CI's fast mode).
         vectors: the word vectors (a name, a path, or loaded vectors).
+        dataset_name: the registry's ``dataset``; default: the dataset's (a file's stem).
+        test: a file: its test file, folded in with the training file.
+        text: a file: its text column.
+        label: a file: its label column.
+        labels: a file: the label names in class-id order.
+        data_dir: where the built-in datasets' files are.
 
     Returns:
         One row of metrics per fold.
     """
     from sklearn.model_selection import StratifiedKFold
 
-    data = load_dataset(dataset)
+    data = load_dataset(source, data_dir=data_dir, test=test, text=text, label=label, labels=labels)
+    dataset = dataset_name or data.name
     everything = pd.concat([data.train, data.test], ignore_index=True)
     if fast:
         everything = subsample(everything, FAST_TRAIN, seed)

@@ -1,10 +1,11 @@
 """Reading a user's own data file: any CSV / TSV / TXT layout into ``text`` (and ``label``).
 
-:func:`read_table` reads a test set handed out by an instructor, or a student's own
-sentences, in almost any tabular layout, and fails with one :class:`DataFormatError` that
-names the file, the line and the fix. The built-in datasets, their downloads, splits and
-label encoding are in :mod:`labkit.data`, which reads its files with :func:`read_text`
-and :func:`unquote` from here.
+:func:`read_table` reads a test set handed out by an instructor, a student's own labelled
+data or sentences, in almost any tabular layout, and fails with one
+:class:`DataFormatError` that names the file, the line and the fix: no input vanishes
+(an unclosed quote, a label column that is not recognised, bytes in another encoding).
+Decoding and splitting into rows are in :mod:`labkit.textfiles`; the built-in datasets,
+their splits and label encoding are in :mod:`labkit.data`.
 
 >>> import tempfile, pathlib
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "handed_out.tsv"
@@ -16,7 +17,6 @@ and :func:`unquote` from here.
 from __future__ import annotations
 
 import csv
-import io
 import os
 import re
 from collections import Counter
@@ -24,6 +24,9 @@ from pathlib import Path
 from typing import Sequence
 
 import pandas as pd
+
+from .textfiles import (DataFormatError, QuoteError, choose_delimiter, decode_user_file, fail,
+                        read_text, split_rows, unquote)
 
 __all__ = [
     "DataFormatError",
@@ -35,118 +38,15 @@ __all__ = [
     "ID_COLUMNS",
 ]
 
-
-class DataFormatError(ValueError):
-    """A data file that cannot be used; the message names the file, the problem and the fix."""
-
-
-# --------------------------------------------------------------------------- decoding
-
-def read_text(path: Path) -> str:
-    """File contents as text: UTF-8 (a BOM is dropped), else latin-1."""
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
-
-
-def unquote(field: str) -> str:
-    """Undo CSV-style quoting of one field.
-
-    >>> unquote('"say ""hi"", then go"')
-    'say "hi", then go'
-    """
-    if len(field) >= 2 and field[0] == field[-1] == '"':
-        return field[1:-1].replace('""', '"')
-    return field
-
-
-
-# --------------------------------------------------------------------------- user files
-
 TEXT_COLUMNS = ("text", "tweet", "sentence", "review", "content", "body", "comment",
                 "message", "document", "phrase", "utterance", "text_a", "sentence1")
 LABEL_COLUMNS = ("label", "labels", "sentiment", "polarity", "class", "target",
                  "category", "gold", "y")
 ID_COLUMNS = ("id", "tweet_id", "idx", "index", "sid", "uid")
 
-_DELIMITERS = {".csv": ",;\t|", ".txt": "\t"}  # other suffixes: "\t,;|"; .tsv: always a tab
 _INT = re.compile(r"[+-]?\d+")
-_CONTROL = re.compile(r"[\x01-\x08\x0b\x0e-\x1f\x7f]")
-
-
-def _fail(path: Path, problem: str, fix: str) -> DataFormatError:
-    return DataFormatError(f"{path}: {problem}. Fix: {fix}.")
-
-
-def _decode_user_file(path: Path) -> str:
-    """Text of a user file with missing / empty / binary files turned into clear errors."""
-    if not path.exists():
-        raise _fail(path, "file not found", "check the path (relative paths start at the "
-                    f"current folder, {Path.cwd()})")
-    if not path.is_file():
-        raise _fail(path, "not a file", "give the path of a .csv, .tsv or .txt file")
-    raw = path.read_bytes()
-    if b"\x00" in raw:
-        raise _fail(path, "binary file (NUL bytes; UTF-16 or not text at all)",
-                    "save it as a UTF-8 CSV/TSV/TXT file")
-    text = read_text(path)
-    if len(_CONTROL.findall(text)) > 0.01 * len(text):
-        raise _fail(path, "binary file (undecodable control bytes)",
-                    "save it as a UTF-8 CSV/TSV/TXT file")
-    if not text.strip():
-        raise _fail(path, "empty file", "give a file with one example per line")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _split_rows(text: str, delimiter: str | None) -> list[tuple[int, list[str]]]:
-    """Non-blank rows as ``(first line number, fields)``; trailing empty fields dropped.
-
-    Tabs are split plainly (tweets often start with an unbalanced quote) and fully
-    quoted fields unquoted; other delimiters follow CSV quoting rules.
-    """
-    rows: list[tuple[int, list[str]]] = []
-    if delimiter is None or delimiter == "\t":
-        for lineno, line in enumerate(text.split("\n"), start=1):
-            fields = [unquote(f) for f in line.split("\t")] if delimiter else [line]
-            rows.append((lineno, fields))
-    else:
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-        start = 1
-        for fields in reader:
-            rows.append((start, fields))
-            start = reader.line_num + 1
-    out = []
-    for lineno, fields in rows:
-        while len(fields) > 1 and not fields[-1].strip():
-            fields.pop()
-        if any(f.strip() for f in fields):
-            out.append((lineno, fields))
-    return out
-
-
-def _choose_delimiter(path: Path, text: str) -> str | None:
-    """The delimiter that splits (nearly) every one of the first 200 rows.
-
-    A tab needs >= 2 fields on 90 % of the rows; other delimiters, which also occur
-    inside texts, need the same number (>= 2) of fields on 90 % of the rows.
-    """
-    suffix = path.suffix.lower()
-    if suffix == ".tsv":
-        return "\t"
-    sample = "\n".join(text.split("\n")[:200])
-    for delimiter in _DELIMITERS.get(suffix, "\t,;|"):
-        try:
-            widths = [len(f) for _, f in _split_rows(sample, delimiter)]
-        except csv.Error:
-            continue
-        width, n = Counter(widths).most_common(1)[0]
-        if delimiter == "\t":
-            width, n = 2, sum(w >= 2 for w in widths)
-        if width >= 2 and n >= 0.9 * len(widths):
-            return delimiter
-    return "," if suffix == ".csv" else None
+LABEL_SHARE = 0.5        # a headerless column with this share of label names is the labels
+LABEL_LIKE_SHARE = 0.2   # a column with this share of label names that is not taken: an error
 
 
 def _norm(name: str) -> str:
@@ -164,20 +64,56 @@ def _canonical(value: str, labels: Sequence[str]) -> str | None:
     return None
 
 
-def _find_label_column(columns: list[list[str]], labels: Sequence[str],
-                       allow_indices: bool) -> int | None:
-    """Headerless files: the column whose values are mostly (>= 50 %) label names, else
-    (when ``allow_indices``) a column of repeated integers in ``0..k-1``."""
-    names = {n.lower() for n in labels}
-    filled = [[v.strip() for v in values if v.strip()] for values in columns]
-    shares = [sum(v.lower() in names for v in vs) / len(vs) if vs else 0.0 for vs in filled]
-    if max(shares) >= 0.5:
-        return shares.index(max(shares))
-    for j, vs in enumerate(filled):
-        if allow_indices and vs and len(set(vs)) < len(vs) and all(
+def _share(values: list[str], names: set[str]) -> float:
+    """Share of the non-blank ``values`` that are one of ``names`` (lower case)."""
+    filled = [v.strip().lower() for v in values if v.strip()]
+    return sum(v in names for v in filled) / len(filled) if filled else 0.0
+
+
+def _builtin_labels() -> dict[str, list[str]]:
+    from .data import LABELS  # imported late: labkit.data imports this module
+    return LABELS
+
+
+def _index_column(columns: list[list[str]], labels: Sequence[str]) -> int | None:
+    """A column of repeated integers in ``0..k-1`` (class ids), else None."""
+    for j, values in enumerate(columns):
+        vs = [v.strip() for v in values if v.strip()]
+        if vs and len(set(vs)) < len(vs) and all(
                 _INT.fullmatch(v) and 0 <= int(v) < len(labels) for v in vs):
             return j
     return None
+
+
+def _refuse_label_like(path: Path, columns: list[list[str]], names: list[str | None],
+                       skip: set[int], labels: Sequence[str] | None) -> None:
+    """Raise when a column not taken as the labels holds >= 20 % label names (given or built-in)."""
+    builtin = _builtin_labels()
+    like = {n.lower() for n in [*(labels or []), *(n for ns in builtin.values() for n in ns)]}
+    for j, values in enumerate(columns):
+        if j in skip or _share(values, like) < LABEL_LIKE_SHARE:
+            continue
+        column = f"column {names[j]!r}" if names[j] is not None else f"column {j + 1} (no header)"
+        counts = Counter(v.strip() for v in values if v.strip())
+        seen = ", ".join(f"{v!r} x{n}" for v, n in counts.most_common(6))
+        seen += f" and {len(counts) - 6} more" if len(counts) > 6 else ""
+        share = _share(values, {n.lower() for n in labels}) if labels else 1.0
+        fits = {name: _share(values, {n.lower() for n in ns}) for name, ns in builtin.items()}
+        dataset = max(fits, key=fits.get)   # suggested where its labels fit better than labels=
+        if names[j] is not None:
+            problem = (f"{column} looks like labels ({seen}), but its name is not one read as labels "
+                       f"({', '.join(LABEL_COLUMNS[:4])}, ...)")
+            fix = f"pass label={names[j]!r}, or rename the column 'label'"
+        else:
+            problem = (f"{column} looks like labels ({seen}), but only {share:.0%} of its values are "
+                       f"the labels {list(labels)}, so it was not read as the label column"
+                       if labels else f"{column} looks like labels ({seen}), but under half of its "
+                       "values are label names labkit knows, so it was not read as the label column")
+            fix = f"pass labels=[...] naming every label in it, and label={j} (its position from 0)"
+        if fits[dataset] >= LABEL_SHARE and fits[dataset] > share:
+            fix = (f"these are the labels of {dataset!r}: read the file with labels={dataset!r} "
+                   f"(in a notebook, TEST_DATASET = {dataset!r}), or " + fix)
+        raise fail(path, problem, fix)
 
 
 def _is_ids(values: list[str]) -> bool:
@@ -197,6 +133,28 @@ def _find_text_column(columns: list[list[str]], header: list[str] | None,
     return best if best is not None and mean_length[best] > 0 else None
 
 
+def _named_column(path: Path, given: str | int, what: str, header: list[str] | None,
+                  columns: list[list[str]]) -> int:
+    """The column ``text=`` / ``label=`` names (a header name in any case, or a position)."""
+    if isinstance(given, int) and not isinstance(given, bool):
+        if 0 <= given < len(columns):
+            return given
+        raise fail(path, f"{what}={given}: the file has {len(columns)} columns",
+                   f"give a position 0..{len(columns) - 1}, or a column name")
+    names = [_norm(c) for c in header] if header else []
+    if _norm(str(given)) in names:
+        return names.index(_norm(str(given)))
+    if header:
+        found = "the columns are " + ", ".join(repr(c.strip()) for c in header)
+        fix = f"pass {what}= one of those names (any case)"
+    else:
+        found = ("no header line names it; the first line holds "
+                 + ", ".join(repr(values[0].strip()) for values in columns))
+        fix = (f"if that line is a header, pass {what}= one of its names; else add a header line, or "
+               f"pass the position, e.g. {what}=0 for the first column")
+    raise fail(path, f"no column named {given!r} for {what}= ({found})", fix)
+
+
 def _first_lines(pairs: list[tuple[str, int]], limit: int = 5) -> str:
     first: dict[str, int] = {}
     for value, lineno in pairs:
@@ -205,48 +163,69 @@ def _first_lines(pairs: list[tuple[str, int]], limit: int = 5) -> str:
     return shown + (f" and {len(first) - limit} more" if len(first) > limit else "")
 
 
-def _parse_table(path: Path, text: str) -> tuple[list[str] | None, list[list[str]], list[int]]:
-    """``(header or None, columns, line number of each row)`` of a decoded file."""
-    delimiter = _choose_delimiter(path, text)
+def _parse_table(path: Path, text: str, names: set[str]
+                 ) -> tuple[list[str] | None, list[list[str]], list[int]]:
+    """``(header or None, columns, line number of each row)`` of a decoded file; the first
+    row is a header when it holds one of ``names`` (lower case)."""
+    delimiter = choose_delimiter(path, text)
     try:
-        rows = _split_rows(text, delimiter)
+        rows = split_rows(text, delimiter)
+    except QuoteError as err:
+        where = (f"and is not closed on that line, so lines {err.start}-{err.end} would be read as one "
+                 "row" if err.end > err.start else "and is never closed")
+        raise fail(path, f"line {err.start} opens a quote (\") {where}",
+                   f"close the quote on line {err.start}, or write a quote inside a text as two (\"\")"
+                   ) from None
     except csv.Error as err:
-        raise _fail(path, f"unreadable CSV ({err})", "check the quotes around texts") from err
-    known = {*TEXT_COLUMNS, *LABEL_COLUMNS, *ID_COLUMNS}
-    header = rows[0][1] if any(_norm(c) in known for c in rows[0][1]) else None
+        raise fail(path, f"unreadable CSV ({err})", "check the quotes around texts") from err
+    header = rows[0][1] if any(_norm(c) in names for c in rows[0][1]) else None
     body = rows[1:] if header else rows
     if not body:
-        raise _fail(path, "no examples, only a header", "add one example per line")
+        raise fail(path, "no examples, only a header", "add one example per line")
     width = len(header) if header else Counter(len(f) for _, f in body).most_common(1)[0][0]
     for lineno, fields in body:
         if len(fields) > width and delimiter != "\t":  # tab files: extra fields are ignored
-            raise _fail(path, f"line {lineno} has {len(fields)} fields, expected {width}",
-                        f"put quotes around texts that contain the delimiter {delimiter!r}")
+            raise fail(path, f"line {lineno} has {len(fields)} fields, expected {width}",
+                       f"put quotes around texts that contain the delimiter {delimiter!r}")
         fields[:] = (fields + [""] * width)[:width]
     columns = [[fields[j] for _, fields in body] for j in range(width)]
     return header, columns, [lineno for lineno, _ in body]
 
 
-def read_table(path: str | os.PathLike, labels: Sequence[str] | str | None = None) -> pd.DataFrame:
-    """Read a user's data file into a DataFrame with ``text`` (and ``label`` if labeled).
+def read_table(path: str | os.PathLike, labels: Sequence[str] | str | None = None, *,
+               text: str | int | None = None, label: str | int | None = None) -> pd.DataFrame:
+    """Read a user's data file into a DataFrame with ``text`` (and ``label`` if labelled).
 
     Layouts: CSV, TSV or semicolon/pipe-separated, with or without a header; SemEval
     ``id<TAB>label<TAB>text`` lines; one text per line (TXT). Encodings: UTF-8 (with or
-    without BOM), latin-1 as the fallback; LF or CRLF line ends; quoted delimiters.
+    without BOM), then Windows-1252 (Excel's CSV), then latin-1; LF or CRLF line ends;
+    quoted delimiters and quoted line breaks.
 
-    * text column: a header named text/tweet/sentence/review/..., else the column with the
-      longest average string that is not all integers (ids).
-    * label column: a header named label/sentiment/polarity/class/..., else (no header) a
-      column whose values are mostly label names. ``labels`` (a list, or a dataset name
-      such as ``"mr"``) defaults to all built-in label names for this search.
+    * text column: ``text=``, else a header named text/tweet/sentence/review/..., else the
+      column with the longest average string that is not all integers (ids).
+    * label column: ``label=``, else a header named label/sentiment/polarity/class/...,
+      else (no header) a column whose values are mostly (>= 50 %) label names. A column
+      that is not taken but holds >= 20 % label names is an error, never a silent
+      predictions-only file (e.g. SemEval's three labels read under MR's two).
     * labels are matched case-insensitively and returned as the names in ``labels``;
       integer labels ``0..k-1`` are taken as indices into ``labels``. With ``labels=None``
       the label strings are returned as they are (stripped).
 
     Blank lines are skipped, surrounding whitespace stripped; texts are otherwise
-    returned as written (clean them with :mod:`labkit.text`). A bad file raises
-    :class:`DataFormatError`: missing, empty, binary, no text column, unknown labels
-    (with their first line numbers), empty texts (line numbers).
+    returned as written (clean them with :mod:`labkit.text`).
+
+    Args:
+        path: the file.
+        labels: the label names (any language), or a built-in dataset's name such as
+            ``"mr"``; None: any labels, found among the built-in label names in a file
+            without a header.
+        text: the text column: a header name (any case) or a position from 0.
+        label: the label column: a header name (any case) or a position from 0.
+
+    Raises:
+        DataFormatError: missing, empty or binary file, mixed encodings, an unclosed
+            quote, a missing named column, no text column, a label-like column that is not
+            the label column, unknown labels or empty texts (with their line numbers).
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "mine.csv"
@@ -254,32 +233,49 @@ def read_table(path: str | os.PathLike, labels: Sequence[str] | str | None = Non
     >>> read_table(p, labels=["negative", "positive"]).values.tolist()
     [['Great, really', 'positive'], ['awful', 'negative']]
     """
-    from .data import LABELS, _check_name  # imported late: labkit.data imports this module
-
+    builtin = _builtin_labels()
     path = Path(path)
     if isinstance(labels, str):
-        labels = LABELS[_check_name(labels)]
-    header, columns, linenos = _parse_table(path, _decode_user_file(path))
+        key = labels.lower()
+        if key not in builtin:
+            raise ValueError(f"unknown dataset {labels!r} for labels=; choose one of {sorted(builtin)} "
+                             "or give a list of label names")
+        labels = builtin[key]
+    names = {*TEXT_COLUMNS, *LABEL_COLUMNS, *ID_COLUMNS,
+             *(_norm(c) for c in (text, label) if isinstance(c, str))}
+    header, columns, linenos = _parse_table(path, decode_user_file(path), names)
+    shown = [c.strip() for c in header] if header else [None] * len(columns)
 
-    if header:
+    if label is not None:
+        label_col = _named_column(path, label, "label", header, columns)
+    elif header:
         label_col = next((j for j, c in enumerate(header) if _norm(c) in LABEL_COLUMNS), None)
     elif len(columns) > 1:
-        search = labels or sorted({n for names in LABELS.values() for n in names})
-        label_col = _find_label_column(columns, search, allow_indices=labels is not None)
+        search = {n.lower() for n in (labels or [n for ns in builtin.values() for n in ns])}
+        shares = [_share(values, search) for values in columns]
+        label_col = shares.index(max(shares)) if max(shares) >= LABEL_SHARE else None
     else:
         label_col = None
-    text_col = _find_text_column(columns, header, {label_col} - {None})
+    skip = {label_col} - {None}
+    text_col = (_named_column(path, text, "text", header, columns) if text is not None
+                else _find_text_column(columns, header, skip))
     if text_col is None:
         found = ", ".join(map(repr, header)) if header else f"{len(columns)} columns of ids/labels"
-        raise _fail(path, f"no text column (found {found})",
-                    f"add a column named 'text' (or one of {', '.join(TEXT_COLUMNS[:5])}, ...)")
+        raise fail(path, f"no text column (found {found})",
+                   f"add a column named 'text' (or one of {', '.join(TEXT_COLUMNS[:5])}, ...), "
+                   "or pass text=<column>")
+    if label_col is None and label is None and len(columns) > 1:
+        ids = {j for j, c in enumerate(shown) if c is not None and _norm(c) in ID_COLUMNS}
+        _refuse_label_like(path, columns, shown, {text_col} | ids, labels)
+        if not header and labels is not None:
+            label_col = _index_column([v if j != text_col else [] for j, v in enumerate(columns)], labels)
 
     texts = [t.strip() for t in columns[text_col]]
     empty = [n for t, n in zip(texts, linenos) if not t]
     if empty:
         more = f" and {len(empty) - 5} more" if len(empty) > 5 else ""
-        raise _fail(path, f"empty text on line(s) {', '.join(map(str, empty[:5]))}{more}",
-                    "fill in or delete those lines")
+        raise fail(path, f"empty text on line(s) {', '.join(map(str, empty[:5]))}{more}",
+                   "fill in or delete those lines")
     if label_col is None:
         return pd.DataFrame({"text": texts})
 
@@ -290,7 +286,13 @@ def read_table(path: str | os.PathLike, labels: Sequence[str] | str | None = Non
     unknown = [(v, n) for v, c, n in zip(raw, canonical, linenos) if c is None]
     if unknown:
         fix = f"use one of {list(labels)} (any case) or their indices 0..{len(labels) - 1}"
+        values = {v.lower() for v in raw if v}
+        other = [name for name, ns in builtin.items() if values <= {n.lower() for n in ns}
+                 and [n.lower() for n in ns] != [n.lower() for n in labels]]
+        if other:
+            fix = (f"these are the labels of {other[0]!r}: read the file with labels={other[0]!r} "
+                   f"(in a notebook, TEST_DATASET = {other[0]!r}); or " + fix)
         if not header and unknown[0][1] == linenos[0]:
             fix += "; if the first line is a header, name its columns, e.g. 'text' and 'label'"
-        raise _fail(path, f"unknown labels {_first_lines(unknown)}", fix)
+        raise fail(path, f"unknown labels {_first_lines(unknown)}", fix)
     return pd.DataFrame({"text": texts, "label": canonical})

@@ -8,6 +8,7 @@ import http.server
 import os
 import shutil
 import threading
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 
 from labkit import data
 from labkit.data import DownloadError
+from labkit.tables import DataFormatError
 
 
 def _shared_data_dir() -> Path:
@@ -201,3 +203,136 @@ def test_load_dataset_downloads_missing_files(server, tmp_path, monkeypatch):
     monkeypatch.setenv("LABKIT_DATA_URL", url)
     ds = data.load_dataset("mr", data_dir=tmp_path / "fresh")
     assert len(ds.train) == 10_000 and len(ds.test) == 662
+
+
+# --------------------------------------------------------------------------- your own data
+
+GREEK_WORDS = {"θετικό": ["υπέροχο", "καλό", "τέλειο", "ωραίο"],
+               "αρνητικό": ["κακό", "απαίσιο", "χάλια", "άθλιο"],
+               "ουδέτερο": ["εκλογές", "ψήφος", "κόμμα", "βουλή"]}
+
+
+def _greek_file(path: Path, per_class: int = 30, upper: bool = False) -> Path:
+    """A 3-class CSV with Greek texts, Greek label names and a Greek header."""
+    rows = ["κείμενο,συναίσθημα"]
+    for i in range(per_class):
+        for label, words in GREEK_WORDS.items():
+            rows.append(f"η ψηφοφορία ήταν {words[i % 4]} και {words[(i + 1) % 4]} {i},"
+                        f"{label.upper() if upper else label}")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _greek_vectors(path: Path) -> Path:
+    """A word2vec text file (header 'N d') of the Greek words, 4 dimensions."""
+    words = ["η", "ψηφοφορία", "ήταν", "και", *(w for ws in GREEK_WORDS.values() for w in ws)]
+    rng = np.random.default_rng(0)
+    lines = [f"{len(words)} 4"] + [" ".join([w, *(f"{x:.4f}" for x in rng.normal(size=4))]) for w in words]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+GREEK = {"text": "κείμενο", "label": "συναίσθημα"}
+GREEK_LABELS = ["αρνητικό", "θετικό", "ουδέτερο"]   # sorted: the default class-id order
+
+
+def test_a_greek_file_trains_end_to_end(tmp_path, monkeypatch):
+    from labkit.embeddings import load_word_vectors
+    from labkit.models import BaselineDNN
+    from labkit.pipeline import prepare_task, run_experiment
+
+    monkeypatch.setenv("LABKIT_CACHE_DIR", str(tmp_path / "cache"))
+    vectors = _greek_vectors(tmp_path / "greek_w2v.txt")
+    assert load_word_vectors(vectors).vectors.shape == (16, 4)
+    task = prepare_task(_greek_file(tmp_path / "ekloges.csv"), vectors=vectors, **GREEK)
+    assert task.name == "ekloges" and task.labels == GREEK_LABELS and task.split_seed == 0
+    assert Counter(task.test_df.label) == {label: 6 for label in GREEK_LABELS}
+    assert "ψηφοφορία" in task.vocab and task.embeddings.shape == (len(task.vocab), 4)
+    exp = run_experiment(task, "greek", BaselineDNN, {}, {"epochs": 1, "progress": False},
+                         notebook="test", log=False)
+    assert exp.record is None and exp.probs.shape == (18, 3) and 0 <= exp.metrics["accuracy"] <= 1
+    named = prepare_task(tmp_path / "ekloges.csv", name="mine", vectors=vectors, fast=True, **GREEK)
+    assert named.name == "mine" and named.test_df.equals(task.test_df)   # the split ignores the seed
+
+
+def test_a_file_dataset_with_a_test_file(tmp_path):
+    train = _greek_file(tmp_path / "train.csv")
+    ds = data.load_dataset(train, test=_greek_file(tmp_path / "test.csv", 3, upper=True), **GREEK)
+    assert ds.split_seed is None and len(ds.train) == 90 and len(ds.test) == 9
+    assert ds.labels == GREEK_LABELS and set(ds.test.label) == set(GREEK_LABELS)   # any case
+    bad = tmp_path / "bad.csv"
+    bad.write_text("κείμενο,συναίσθημα\nκαλό,θετικό\nμέτριο,μικτό\nάλλο,σαρκαστικό\n", encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"unknown labels 'μικτό' \(line 3\), 'σαρκαστικό' "
+                                                   r"\(line 4\).*\['αρνητικό', 'θετικό', 'ουδέτερο'\]"):
+        data.load_dataset(train, test=bad, **GREEK)
+    ordered = data.load_dataset(train, labels=["θετικό", "αρνητικό", "ουδέτερο"], **GREEK)
+    assert ordered.labels == ["θετικό", "αρνητικό", "ουδέτερο"]
+
+
+def test_the_test_split_of_a_file_is_stratified_and_seeded(tmp_path):
+    path = tmp_path / "imdb.tsv"
+    path.write_text("".join(f"review number {i}\t{'pos' if i % 10 < 7 else 'neg'}\n" for i in range(100)))
+    ds = data.load_dataset(str(path), labels=["neg", "pos"], test_size=0.2, seed=7)
+    assert ds.name == "imdb" and ds.split_seed == 7 and ds.labels == ["neg", "pos"]
+    assert Counter(ds.test.label) == {"pos": 14, "neg": 6} and len(ds.train) == 80
+    assert repr(ds) == "LabDataset(name='imdb', train=80, test=20, labels=['neg', 'pos'], split_seed=7)"
+    again = data.load_dataset(path, labels=["neg", "pos"], seed=7)
+    other = data.load_dataset(path, labels=["neg", "pos"], seed=8)
+    assert again.test.equals(ds.test) and not other.test.equals(ds.test)
+    assert sorted([*ds.train.text, *ds.test.text]) == sorted(f"review number {i}" for i in range(100))
+
+
+@pytest.mark.parametrize("content, message", [
+    ("text\nfine\nbad\n", "no label column"),
+    ("text,label\nfine,good\nbad,good\n", "every example is labelled 'good'"),
+    ("text,label\nfine,good\nok,good\nbad,bad\n", r"label\(s\) \['bad'\] have a single example"),
+    ("text,label\n" + "".join(f"t{i},{'abc'[i % 3]}\n" for i in range(9)),
+     "too few examples for a stratified"),
+])
+def test_a_file_that_cannot_train_says_why(tmp_path, content, message):
+    path = tmp_path / "mine.csv"
+    path.write_text(content)
+    with pytest.raises(DataFormatError, match=message):
+        data.load_dataset(path)
+
+
+def test_builtin_names_and_file_options(tmp_path):
+    with pytest.raises(ValueError, match="test=, labels= apply to a file of your own"):
+        data.load_dataset("MR", test="x.csv", labels=["a", "b"])
+    with pytest.raises(DataFormatError, match="nope.csv: file not found"):
+        data.load_dataset(tmp_path / "nope.csv")
+
+
+def test_cross_validation_and_text_splits_take_a_file(tmp_path, monkeypatch):
+    import json
+
+    from labkit.hf.splits import text_splits
+    from labkit.models import BaselineDNN
+    from labkit.pipeline import cross_validate
+
+    monkeypatch.setenv("LABKIT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("LABKIT_RUNS", str(tmp_path / "runs.jsonl"))
+    path, vectors = _greek_file(tmp_path / "ekloges.csv"), _greek_vectors(tmp_path / "w2v.txt")
+    table = cross_validate(path, "mean", BaselineDNN, {}, {"epochs": 1, "progress": False}, notebook="test",
+                           folds=2, vectors=vectors, **GREEK)
+    assert list(table.index) == [1, 2]
+    assert json.loads((tmp_path / "runs.jsonl").read_text())["dataset"] == "ekloges"
+    splits = text_splits(path, seed=0, **GREEK)
+    assert splits.labels == GREEK_LABELS and len(splits.test) == 18
+    assert len(splits.train) + len(splits.val) == 72
+
+
+def test_a_single_class_test_file_warns_that_macro_metrics_mislead(tmp_path):
+    from labkit.evaluation import evaluate_file
+
+    always_negative = {"const": lambda texts: np.zeros(len(texts), dtype=int)}
+    path = tmp_path / "negatives.csv"
+    path.write_text("text,label\nawful,negative\ndull,negative\n")
+    with pytest.warns(UserWarning, match=r"negatives.csv: every text is labelled 'negative', so "
+                                         r"macro-averaged metrics .* mislead"):
+        table = evaluate_file(path, always_negative, labels=["negative", "positive"])
+    assert table.loc["const", "accuracy"] == 1.0
+    path.write_text("text,label\nawful,negative\nfine,positive\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        evaluate_file(path, always_negative, labels=["negative", "positive"])
