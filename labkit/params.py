@@ -23,7 +23,7 @@ import pandas as pd
 import torch
 
 from . import settings
-from .data import LABELS
+from .data import LABELS, load_dataset
 from .embeddings import PACKAGED
 from .tables import read_table
 
@@ -83,7 +83,7 @@ def parse_datasets(datasets, *, files: bool = True) -> dict[str, str | Path]:
     """``name -> source`` from a list such as ``["MR", "mine=data/mine.csv"]``.
 
     Built-in names match in any case; ``name=path`` names the user's own labelled file
-    (checked to exist and to read with :func:`labkit.tables.read_table`, with a label column).
+    (checked to exist and to load with :func:`labkit.data.load_dataset`: labelled, two labels or more).
 
     Args:
         datasets: a list, a comma-separated string, or a mapping already parsed.
@@ -118,9 +118,7 @@ def parse_datasets(datasets, *, files: bool = True) -> dict[str, str | Path]:
             raise ParameterError(f"DATASETS entry {name}={source}: name your file with letters, digits, "
                                  f"'-' or '_', other than the built-in {sorted(LABELS)}")
         path = Path(str(source).strip()).expanduser()
-        if "label" not in read_table(path).columns:     # a missing or malformed file stops here
-            raise ParameterError(f"{path}: no label column; a dataset to train on needs one "
-                                 "(a header named 'label', or labels such as positive / negative)")
+        load_dataset(path, name=name)        # a missing, malformed or unlabelled file stops here
         parsed[name] = path
     return parsed
 

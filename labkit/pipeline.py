@@ -225,7 +225,8 @@ def run_experiment(task: Task, name: str, model_class, model_kwargs: dict | None
 
     config = {"model_class": model_class.__name__, "model_kwargs": _describe(model_kwargs),
               "fit_kwargs": _describe(fit_kwargs), "max_length": task.max_length,
-              "best_epoch": result.best_epoch}
+              "best_epoch": result.best_epoch,
+              **({"split_seed": task.split_seed} if task.split_seed is not None else {})}
     experiment = Experiment(name, model, result, metrics, probs, config)
     if checkpoint_dir is not None:
         experiment.checkpoint = save_checkpoint(

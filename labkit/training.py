@@ -32,7 +32,6 @@ OPTIMIZERS = {
 }
 
 
-
 def set_seed(seed: int) -> None:
     """Seed python, numpy and torch (CPU and every CUDA device) in one call."""
     random.seed(seed)
@@ -347,12 +346,17 @@ def predict(model: nn.Module, dataset: SentenceDataset, batch_size: int = 256,
     return probs, probs.argmax(axis=1)
 
 
+#: Texts -> tokens: fix_escapes, then tokenize(**rest); checkpoints store it for evaluation.
+TOKENIZATION = {"fix_escapes": True, "lower": True, "remove_stopwords": False}
+
+
 def save_checkpoint(path, model: nn.Module, *, model_kwargs: dict, vocab, labels: list[str],
-                    config: dict | None = None) -> Path:
+                    config: dict | None = None, tokenization: dict | None = None) -> Path:
     """Save what is needed to predict without retraining: weights, vocab, labels, config.
 
     ``model_kwargs`` are the constructor arguments other than ``embeddings`` (rebuilt from
-    the saved weights) so :func:`load_checkpoint` can construct the same model.
+    the saved weights) so :func:`load_checkpoint` can construct the same model; the
+    maximum length is ``config["max_length"]``; ``tokenization``: :data:`TOKENIZATION`.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -363,16 +367,19 @@ def save_checkpoint(path, model: nn.Module, *, model_kwargs: dict, vocab, labels
         "vocab": vocab.to_dict(),
         "labels": list(labels),
         "config": config or {},
+        "tokenization": dict(tokenization or TOKENIZATION),
     }, path)
     return path
 
 
 @dataclass
 class Checkpoint:
+    """A model rebuilt by :func:`load_checkpoint`; ``config["max_length"]`` cuts its texts."""
     model: nn.Module
     vocab: object
     labels: list[str]
     config: dict
+    tokenization: dict = field(default_factory=lambda: dict(TOKENIZATION))   # see TOKENIZATION
 
 
 def load_checkpoint(path, device=None) -> Checkpoint:
@@ -389,4 +396,5 @@ def load_checkpoint(path, device=None) -> Checkpoint:
     model = cls(embeddings=np.zeros(tuple(embedding_shape), dtype="float32"), **saved["model_kwargs"])
     model.load_state_dict(saved["state_dict"])
     model.to(device or pick_device()).eval()
-    return Checkpoint(model, Vocab.from_dict(saved["vocab"]), saved["labels"], saved["config"])
+    return Checkpoint(model, Vocab.from_dict(saved["vocab"]), saved["labels"], saved["config"],
+                      dict(saved.get("tokenization") or TOKENIZATION))

@@ -69,7 +69,7 @@ def test_test_dataset_from_the_environment_in_any_case_and_must_be_one_of_datase
 
 def test_name_equals_path_is_a_users_labelled_file_checked_early(tmp_path):
     mine = tmp_path / "mine.csv"
-    mine.write_text("text,label\ngreat film,positive\ndull,negative\n")
+    mine.write_text("text,label\n" + "great film,positive\ndull,negative\n" * 5)
     p = check(["mr", f"Mine={mine}"], test_dataset="MINE")
     assert p.datasets == {"mr": "mr", "mine": mine} and p.test_dataset == "mine"
     assert parse_datasets({"mine": mine}) == {"mine": mine}
@@ -77,7 +77,7 @@ def test_name_equals_path_is_a_users_labelled_file_checked_early(tmp_path):
         check([f"mine={tmp_path / 'nope.csv'}"])
     unlabelled = tmp_path / "texts.txt"
     unlabelled.write_text("one text\nanother text\n")
-    with pytest.raises(ParameterError, match="no label column"):
+    with pytest.raises(DataFormatError, match="no label column"):
         check([f"mine={unlabelled}"])
     with pytest.raises(ParameterError, match="other than the built-in"):
         check([f"mr={mine}"])

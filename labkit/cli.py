@@ -1,0 +1,285 @@
+"""The command line, ``python -m labkit train | evaluate | predict``: the notebooks' steps
+on a user's own files, from a shell.
+
+    python -m labkit train --data reviews.csv --test test.csv --model bilstm --out model.pt
+    python -m labkit evaluate model.pt hidden_test.csv
+    python -m labkit predict model.pt "a gripping, beautiful film" "dull and far too long"
+    python -m labkit predict model.pt --file unlabelled.csv
+
+``train`` runs :func:`labkit.pipeline.prepare_task` and
+:func:`labkit.pipeline.run_experiment` (early stopping on validation, patience 5; the run is
+logged with notebook ``"cli"``) and saves one checkpoint file. ``evaluate`` and ``predict``
+only load that file: the labels, vocabulary, maximum length and tokenisation all come from
+it, and nothing is retrained. A bad input (missing file, bad checkpoint, malformed data
+file) prints one line to stderr and exits with status 2.
+
+The heavy imports (torch, pandas) happen inside the commands, so ``--help`` is quick.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+__all__ = ["MODEL_CHOICES", "CliError", "build_parser", "main"]
+
+#: ``--model`` name -> (run name, labkit model class, its arguments).
+MODEL_CHOICES = {
+    "lstm": ("LSTM", "LSTM", {}),
+    "bilstm": ("BiLSTM", "LSTM", {"bidirectional": True}),
+    "attention": ("SimpleSelfAttention", "SimpleSelfAttentionModel", {}),
+    "transformer": ("Transformer", "TransformerEncoderModel", {}),
+}
+PATIENCE = 5
+EPOCHS, FAST_EPOCHS = 20, 2
+
+
+class CliError(Exception):
+    """A problem with the user's input; :func:`main` prints its message and exits with 2."""
+
+
+# --------------------------------------------------------------------------- parser
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``python -m labkit`` parser with its three subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="python -m labkit", description="Train a sentiment classifier on your own data, "
+        "evaluate it on a test file, or label new texts, without opening a notebook.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_train(commands)
+    _add_evaluate(commands)
+    _add_predict(commands)
+    return parser
+
+
+def _add_columns(parser: argparse.ArgumentParser, label: bool = True) -> None:
+    parser.add_argument("--text-column", metavar="C",
+                        help="the column holding the texts (default: guessed, e.g. 'text', 'review')")
+    if label:
+        parser.add_argument("--label-column", metavar="C",
+                            help="the column holding the labels (default: guessed, e.g. 'label', 'sentiment')")
+
+
+def _add_train(commands) -> None:
+    parser = commands.add_parser(
+        "train", help="train a model and save it to one file",
+        description="Train a model with early stopping on a validation split (patience "
+        f"{PATIENCE}), log the run (notebook 'cli'), save it to --out, and print its test metrics.")
+    parser.add_argument("--data", required=True, metavar="PATH_OR_NAME",
+                        help="a labelled CSV / TSV / TXT file, or a built-in dataset: mr, semeval2017a")
+    parser.add_argument("--test", metavar="PATH",
+                        help="a labelled test file (default: the dataset's held-out test split)")
+    _add_columns(parser)
+    parser.add_argument("--vectors", default="glove-6b-50d", metavar="NAME|PATH",
+                        help="word vectors: glove-6b-50d or a GloVe / word2vec text file (default: %(default)s)")
+    parser.add_argument("--model", default="bilstm", choices=list(MODEL_CHOICES),
+                        help="the classifier (default: %(default)s)")
+    parser.add_argument("--epochs", type=_positive, metavar="N",
+                        help=f"most epochs; early stopping may stop sooner (default: {EPOCHS}, {FAST_EPOCHS} with --fast)")
+    parser.add_argument("--seed", type=int, default=42, metavar="S", help="default: %(default)s")
+    parser.add_argument("--fast", action="store_true",
+                        help="a quick try: 2,000 training and 500 test texts at most, 2 epochs")
+    parser.add_argument("--name", help="the run's name in the registry (default: the model's)")
+    parser.add_argument("--out", required=True, metavar="FILE.pt", help="where to save the trained model")
+    parser.set_defaults(run=train)
+
+
+def _add_evaluate(commands) -> None:
+    parser = commands.add_parser(
+        "evaluate", help="test a saved model on a labelled file",
+        description="Print accuracy, macro F1 and macro recall of a saved model on a labelled "
+        "test file, and the per-class report. Nothing is retrained: the labels, vocabulary, "
+        "maximum length and tokenisation come from the checkpoint.")
+    parser.add_argument("checkpoint", metavar="CHECKPOINT", help="a file saved by 'train'")
+    parser.add_argument("test_path", metavar="TEST_PATH", help="a labelled CSV / TSV / TXT file")
+    _add_columns(parser)
+    parser.set_defaults(run=evaluate)
+
+
+def _add_predict(commands) -> None:
+    parser = commands.add_parser(
+        "predict", help="label new texts with a saved model",
+        description="Print one line per text, in input order: the predicted label, a tab, "
+        "and its probability.")
+    parser.add_argument("checkpoint", metavar="CHECKPOINT", help="a file saved by 'train'")
+    parser.add_argument("texts", nargs="*", metavar="TEXT", help="texts to label")
+    parser.add_argument("--file", metavar="PATH", help="a CSV / TSV / TXT file of texts (labels are ignored)")
+    _add_columns(parser, label=False)
+    parser.set_defaults(run=predict)
+
+
+# --------------------------------------------------------------------------- commands
+
+def train(args: argparse.Namespace) -> None:
+    """``train``: prepare the data, train with early stopping, log, save, print the test metrics."""
+    from .experiments import runs_path
+    from .models import MODELS
+    from .pipeline import prepare_task, run_experiment
+
+    out = _output_path(args.out)
+    task = prepare_task(args.data, test=args.test, text=args.text_column, label=args.label_column,
+                        vectors=args.vectors, fast=args.fast, seed=args.seed)
+    run_name, class_name, model_kwargs = MODEL_CHOICES[args.model]
+    epochs = args.epochs or (FAST_EPOCHS if args.fast else EPOCHS)
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".labkit-") as folder:
+        experiment = run_experiment(
+            task, args.name or run_name, MODELS[class_name], model_kwargs,
+            {"epochs": epochs, "patience": PATIENCE}, notebook="cli", seed=args.seed,
+            checkpoint_dir=folder)
+        os.replace(experiment.checkpoint, out)
+    fit = experiment.fit
+    print(f"trained {experiment.name} on {task.name} ({len(task.train):,} texts, "
+          f"{len(task.val):,} for validation): {fit.epochs} epochs, best {fit.best_epoch}, "
+          f"{fit.seconds:.1f} s on {fit.device}")
+    print(f"saved {out}; logged to {runs_path()}")
+    if len(task.test):
+        where = f"test file {args.test}" if args.test else "the held-out test split"
+        print(f"{where} ({len(task.test):,} texts):")
+        print(metrics_block(task.test.labels, experiment.probs.argmax(axis=1), task.labels))
+
+
+def evaluate(args: argparse.Namespace) -> None:
+    """``evaluate``: a saved model's metrics and per-class report on a labelled file."""
+    checkpoint = load(args.checkpoint)
+    table = read(args.test_path, checkpoint.labels, args.text_column, args.label_column)
+    if "label" not in table.columns:
+        raise CliError(f"{args.test_path}: no label column, so nothing to evaluate against. Fix: "
+                       f"name it (--label-column), or label the texts with 'python -m labkit "
+                       f"predict {args.checkpoint} --file {args.test_path}'")
+    from .training import predict as predict_probs
+
+    dataset = encode(checkpoint, table.text, table.label)
+    pred = predict_probs(checkpoint.model, dataset)[1]
+    print(f"{args.test_path} ({len(table):,} texts):")
+    print(metrics_block(dataset.labels, pred, checkpoint.labels))
+
+
+def predict(args: argparse.Namespace) -> None:
+    """``predict``: one ``label<TAB>probability`` line per text, in input order."""
+    texts = _texts(args)
+    checkpoint = load(args.checkpoint)
+    from .training import predict as predict_probs
+
+    probs, pred = predict_probs(checkpoint.model, encode(checkpoint, texts))
+    for k, p in zip(pred, probs.max(axis=1)):
+        print(f"{checkpoint.labels[k]}\t{p:.4f}")
+
+
+# --------------------------------------------------------------------------- helpers
+
+def load(path):
+    """A saved model, rebuilt on the GPU if there is one, else the CPU.
+
+    Args:
+        path: a file saved by ``train`` (:func:`labkit.training.save_checkpoint`).
+
+    Returns:
+        The :class:`labkit.training.Checkpoint`.
+
+    Raises:
+        CliError: no such file, or not a labkit checkpoint.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CliError(f"{path}: no such checkpoint. Fix: check the path, or save one with "
+                       "'python -m labkit train ... --out FILE.pt'")
+    from .training import load_checkpoint
+
+    try:
+        return load_checkpoint(path)
+    except Exception as err:   # torch's unpickling errors, a foreign state dict, a missing key
+        reason = f"{type(err).__name__}: {err}"[:160]
+        raise CliError(f"{path}: not a labkit checkpoint ({reason}). Fix: give a file saved by "
+                       "'python -m labkit train ... --out FILE.pt'") from err
+
+
+def read(path, labels, text_column=None, label_column=None):
+    """A user's file as a DataFrame with ``text`` (and ``label`` when it has labels).
+
+    Args:
+        path: a CSV / TSV / TXT file (see :func:`labkit.tables.read_table`).
+        labels: the label names, matched in any case (None: labels kept as written).
+        text_column: the text column's name (None: guessed).
+        label_column: the label column's name (None: guessed).
+    """
+    from .tables import read_table
+
+    return read_table(path, labels=labels, text=text_column, label=label_column)
+
+
+def encode(checkpoint, texts, labels=None):
+    """Texts encoded as the checkpoint's model was trained, ready for :func:`labkit.training.predict`.
+
+    Args:
+        checkpoint: a :class:`labkit.training.Checkpoint`: its tokenisation settings,
+            vocabulary and maximum length (``config["max_length"]``) are used.
+        texts: the texts.
+        labels: their label names (become the checkpoint's class ids), or None.
+    """
+    from .batching import SentenceDataset
+    from .data import encode_labels
+    from .text import fix_escapes, tokenize
+
+    options = dict(checkpoint.tokenization)
+    clean = fix_escapes if options.pop("fix_escapes", True) else str
+    ids = [checkpoint.vocab.encode(tokenize(clean(text), **options)) for text in texts]
+    y = None if labels is None else encode_labels(labels, checkpoint.labels)
+    return SentenceDataset(ids, y, checkpoint.config.get("max_length"))
+
+
+def metrics_block(y_true, pred, labels) -> str:
+    """``accuracy A  macro_f1 F  macro_recall R``, then the per-class report, as printed.
+
+    Args:
+        y_true: the true class ids.
+        pred: the predicted class ids.
+        labels: the label names, in class-id order.
+    """
+    from .metrics import classification_metrics, report
+
+    m = classification_metrics(y_true, pred, labels)
+    line = f"accuracy {m['accuracy']:.4f}  macro_f1 {m['macro_f1']:.4f}  macro_recall {m['macro_recall']:.4f}"
+    return line + "\n" + report(y_true, pred, labels).to_string(float_format="{:.4f}".format)
+
+
+def _positive(value: str) -> int:
+    number = int(value) if value.strip().lstrip("+").isdigit() else 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of epochs (1 or more)")
+    return number
+
+
+def _output_path(out) -> Path:
+    out = Path(out)
+    if out.is_dir():
+        raise CliError(f"--out {out}: a folder. Fix: give a file name, e.g. {out / 'model.pt'}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _texts(args) -> list[str]:
+    if bool(args.texts) == bool(args.file):
+        raise CliError("give the texts to label, or --file PATH, but not both")
+    if args.file:
+        return list(read(args.file, None, args.text_column).text)
+    empty = [i for i, text in enumerate(args.texts, start=1) if not text.strip()]
+    if empty:
+        raise CliError(f"text {empty[0]} is empty. Fix: give each text in quotes, e.g. \"a fine film\"")
+    return args.texts
+
+
+def main(argv=None) -> int:
+    """Run one command; returns the exit status (2 for a bad input, with one line on stderr)."""
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except (CliError, ValueError, OSError, ImportError) as err:   # DataFormatError is a ValueError
+        message = " ".join(str(err).split()) or type(err).__name__
+        print(f"python -m labkit {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"python -m labkit {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return 0
