@@ -1,0 +1,304 @@
+"""The models notebooks 01-07 saved, tested again without retraining (notebook 08).
+
+:func:`labkit.pipeline.run_experiment` saves each labkit model to
+``<checkpoints>/<dataset>/<name>.pt`` with its vocabulary, labels and maximum length;
+notebook 07 saves each fine-tuned transformer as a folder
+``<checkpoints>/hf/<dataset>/<name>/model`` with its tokenizer and labels. Here:
+:func:`saved_checkpoints` finds them all, :func:`describe_saved` says in one line what was
+found and which notebooks to run first, :func:`evaluation_sets` says what each dataset's models
+are tested on (a handed-out file, else the built-in test split), :func:`evaluate_checkpoint`
+tests one model and :func:`evaluate_saved` all of them, :func:`evaluation_table` ranks them
+and :func:`best_of_each_notebook` / :func:`plot_confusion_matrices` look closer at the best.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .anchors import headline_metric
+from .data import encode_labels
+from .metrics import classification_metrics, report
+from .tables import read_table
+from .text import fix_escapes
+from .training import load_checkpoint, predict
+
+__all__ = ["HF_FOLDER", "SAVED_BY", "saved_checkpoints", "describe_saved", "evaluation_sets",
+           "CheckpointEvaluation", "evaluate_checkpoint", "evaluate_saved", "evaluation_table",
+           "best_of_each_notebook", "plot_confusion_matrices"]
+
+
+HF_FOLDER = "hf"   # notebook 07 saves its fine-tuned models to <checkpoints>/hf/<dataset>/<name>/model
+# Which notebook saves which model class: a fall-back for checkpoints the run registry does not name.
+SAVED_BY = {"BaselineDNN": "01_baselines_mean_max", "LSTM": "02_lstm_bilstm",
+            "RNNClassifier": "02_lstm_bilstm", "SimpleSelfAttentionModel": "03_self_attention",
+            "MultiHeadAttentionModel": "04_multihead_attention",
+            "TransformerEncoderModel": "05_transformer_encoder", HF_FOLDER: "07_finetuned_transformers"}
+_SAVED_COLUMNS = ["dataset", "notebook", "model", "kind", "path", "max_length"]
+
+
+def saved_checkpoints(folder="checkpoints", *, runs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every model the notebooks saved under ``folder``, one row each, named from the run registry.
+
+    :func:`labkit.pipeline.run_experiment` saves labkit models to ``folder/<dataset>/<name>.pt``;
+    notebook 07 saves its fine-tuned transformers as folders ``folder/hf/<dataset>/<name>/model``.
+    Each is matched with the latest run that saved it (dataset and name) in the registry,
+    which gives its notebook and run name (a model of no logged run: the notebook that
+    trains that model class, :data:`SAVED_BY`, and the file's name).
+
+    Args:
+        folder: the notebooks' ``checkpoint_dir`` (they run in ``notebooks/``, so
+            ``"checkpoints"`` there); a missing folder gives no rows.
+        runs: the registry's runs (default: this runtime's and the reference runs).
+
+    Returns:
+        Columns ``dataset, notebook, model, kind`` (``"labkit"`` or ``"hugging face"``),
+        ``path`` and ``max_length`` (a transformer's tokens per text, from its run; else None).
+    """
+    from .experiments import load_runs, reference_runs_path
+    from .pipeline import _slug
+
+    folder = Path(folder)
+    if runs is None:
+        runs = pd.concat([load_runs(), load_runs(reference_runs_path())], ignore_index=True)
+    runs = runs.sort_values("timestamp", kind="stable") if len(runs) else runs
+    names = {}   # (dataset, file or folder name) -> the latest run that saved it
+    for run in runs.itertuples():
+        config = run.config if isinstance(run.config, dict) else {}
+        keys = {_slug(str(run.model))}
+        if "base_model" in config:        # a fine-tuned transformer: saved as <base>-<method> or <base>
+            base = Path(str(config["base_model"])).name.lower()
+            keys = {base, f"{base}-{config.get('method')}"}
+        names.update({(run.dataset, key): run for key in keys})
+    rows = []
+    for path in sorted(folder.glob("*/*.pt")):
+        run = names.get((path.parent.name, path.stem))
+        model_class = None if run else torch.load(path, map_location="cpu", weights_only=True)["model_class"]
+        rows.append([path.parent.name, run.notebook if run else SAVED_BY.get(model_class, "?"),
+                     run.model if run else path.stem, "labkit", path, None])
+    for path in sorted(folder.glob(f"{HF_FOLDER}/*/*/model")):
+        if (path / "config.json").is_file():
+            run = names.get((path.parent.parent.name, path.parent.name))
+            config = run.config if run is not None and isinstance(run.config, dict) else {}
+            rows.append([path.parent.parent.name, run.notebook if run else SAVED_BY[HF_FOLDER],
+                         run.model if run else path.parent.name, "hugging face", path,
+                         config.get("max_length")])
+    return pd.DataFrame(rows, columns=_SAVED_COLUMNS)
+
+
+def describe_saved(saved: pd.DataFrame, folder="checkpoints") -> str:
+    """One line: how many saved models from which notebooks, and which notebooks to run first.
+
+    Args:
+        saved: :func:`saved_checkpoints`.
+        folder: where they were looked for.
+
+    >>> describe_saved(pd.DataFrame(columns=_SAVED_COLUMNS), "checkpoints")[:52]
+    'no saved models under checkpoints/: run notebooks 01'
+    """
+    expected = sorted(set(SAVED_BY.values()))
+    missing = [name[:2] for name in expected if name not in set(saved.notebook)]
+    run_first = f"run notebook{'s' * (len(missing) > 1)} {', '.join(missing)} first (each saves its models there)"
+    if saved.empty:
+        return f"no saved models under {Path(folder)}/: {run_first}"
+    counts = ", ".join(f"{n} from {nb[:2]}" for nb, n in saved.groupby("notebook").size().items())
+    return f"{len(saved)} saved models under {Path(folder)}/ ({counts})" + (
+        f"; none yet from {', '.join(missing)}: {run_first}" if missing else "")
+
+
+def evaluation_sets(datasets: dict, *, test_table: pd.DataFrame | None = None, test_dataset: str | None = None,
+                    test_path=None, fast: bool = False, seed: int = 0) -> dict[str, tuple[pd.DataFrame, str]]:
+    """The texts each dataset's saved models are tested on, and a line saying what they are.
+
+    ``test_dataset``'s models are tested on the handed-out file when one is given; every
+    other dataset's on its test split (a built-in dataset's, or the split of your file that
+    :func:`labkit.pipeline.prepare_task` makes by default); in fast mode, on the same
+    subsample of 500 texts as :func:`labkit.pipeline.prepare_task`.
+
+    Args:
+        datasets: name -> source, as :func:`labkit.params.resolve` gives ``DATASETS``.
+        test_table: the handed-out file as read (``PARAMS.test_table``), or None.
+        test_dataset: whose labels that file uses.
+        test_path: the file's path, for the description.
+        fast: CI's fast mode.
+        seed: the fast-mode subsample.
+    """
+    from .data import load_dataset, subsample
+    from .pipeline import FAST_TEST
+
+    tests = {}
+    for name, source in datasets.items():
+        if test_table is not None and name == test_dataset:
+            tests[name] = (test_table, f"the handed-out file {test_path} ({len(test_table):,} texts)")
+        else:
+            test = load_dataset(source).test
+            kind = "built-in" if isinstance(source, str) else "default"
+            described = f"{name}'s {kind} test split ({len(test):,} texts"
+            if fast and len(test) > FAST_TEST:
+                test = subsample(test, FAST_TEST, seed)
+                described += f", {FAST_TEST} of them in fast mode"
+            tests[name] = (test, described + "; set TEST_PATH to use a file of your own)")
+    return tests
+
+
+@dataclass
+class CheckpointEvaluation:
+    """A saved model's predictions on a test set; ``metrics`` and ``report`` when it is labelled."""
+    name: str
+    path: Path
+    labels: list[str]
+    texts: pd.Series
+    probs: np.ndarray                   # (N, K) over ``labels``
+    y_true: np.ndarray | None           # (N,) class ids; None for an unlabelled file
+
+    @property
+    def pred(self) -> np.ndarray:
+        return self.probs.argmax(axis=1)
+
+    @property
+    def metrics(self) -> dict | None:
+        """Accuracy, macro precision / recall / F1, AvgRec, F1^PN (None: no labels)."""
+        return None if self.y_true is None else classification_metrics(self.y_true, self.pred, self.labels)
+
+    @property
+    def report(self) -> pd.DataFrame | None:
+        """Per-class precision, recall, F1 and support (None: no labels)."""
+        return None if self.y_true is None else report(self.y_true, self.pred, self.labels)
+
+
+def evaluate_checkpoint(path, test, *, name: str | None = None, max_length: int | None = None,
+                        batch_size: int = 64, device=None) -> CheckpointEvaluation:
+    """Test a saved model without retraining it: a labkit ``.pt`` file or a fine-tuned transformer's folder.
+
+    The checkpoint brings what it needs: its labels, and its tokenisation settings,
+    vocabulary and maximum length (labkit, encoded by :func:`labkit.cli.encode`) or its
+    tokenizer (a transformer, given the texts cleaned by :func:`labkit.text.fix_escapes`).
+
+    Args:
+        path: a file saved by :func:`labkit.training.save_checkpoint`, or a folder saved by
+            :func:`labkit.hf.fine_tune` (``.../model``).
+        test: a DataFrame with ``text`` (and ``label`` for metrics), or the path of a file
+            for :func:`labkit.tables.read_table`, read with the checkpoint's labels.
+        name: what to call it (default: the file or folder name).
+        max_length: a transformer's tokens per text (default 128); labkit models use their own.
+        batch_size: texts per forward pass of a transformer.
+        device: where the model runs (default :func:`labkit.settings.pick_device`).
+
+    Raises:
+        FileNotFoundError: no checkpoint at ``path``.
+        ValueError: the test labels are not the checkpoint's.
+    """
+    path = Path(path)
+    if path.is_dir():
+        from . import hf
+
+        classifier = hf.load_classifier(str(path), device=device, progress=False)
+        id2label = classifier.model.config.id2label
+        labels = [id2label[i] for i in sorted(id2label)]
+        df = _test_table(test, labels)
+        probs = hf.classify(classifier, [fix_escapes(t) for t in df.text], labels,
+                            batch_size=batch_size, max_length=max_length or 128)[0]
+        label_name = path.parent.name
+    else:
+        from .cli import encode
+
+        saved = load_checkpoint(path, device=device)
+        labels, df = saved.labels, _test_table(test, saved.labels)
+        probs = predict(saved.model, encode(saved, df.text))[0]
+        label_name = path.stem
+    y_true = encode_labels(df.label, labels) if "label" in df.columns else None
+    return CheckpointEvaluation(name or label_name, path, list(labels), df.text, probs, y_true)
+
+
+def _test_table(test, labels: list[str]) -> pd.DataFrame:
+    return read_table(test, labels=labels) if isinstance(test, (str, os.PathLike)) else test
+
+
+def evaluate_saved(saved: pd.DataFrame, tests: dict) -> dict[int, CheckpointEvaluation]:
+    """:func:`evaluate_checkpoint` for each saved model whose dataset has a test set.
+
+    Args:
+        saved: :func:`saved_checkpoints`.
+        tests: dataset -> ``(test DataFrame, description)``, as :func:`evaluation_sets` gives.
+
+    Returns:
+        Row index of ``saved`` -> its evaluation.
+    """
+    return {i: evaluate_checkpoint(row.path, tests[row.dataset][0], name=row.model,
+                                   max_length=None if pd.isna(row.max_length) else int(row.max_length))
+            for i, row in saved.iterrows() if row.dataset in tests}
+
+
+def evaluation_table(saved: pd.DataFrame, results: dict[int, CheckpointEvaluation]) -> pd.DataFrame:
+    """One row per evaluated model: its metrics and each class's F1 (or, on an unlabelled file,
+    the share of texts predicted as each class), best first within a dataset; the index is
+    the model's key in ``results``.
+
+    Args:
+        saved: :func:`saved_checkpoints`.
+        results: :func:`evaluate_saved`.
+    """
+    rows, index = [], []
+    for i, result in results.items():
+        row = saved.loc[i, ["dataset", "notebook", "model", "kind"]].to_dict()
+        if result.y_true is None:
+            shares = np.bincount(result.pred, minlength=len(result.labels)) / len(result.pred)
+            per_class = {f"predicted {label}": share for label, share in zip(result.labels, shares)}
+        else:
+            row.update(result.metrics)
+            per_class = {f"f1 {label}": result.report.loc[label, "f1"] for label in result.labels}
+        rows.append({**row, "n": len(result.texts), **per_class})
+        index.append(i)
+    df = pd.DataFrame(rows, index=index) if rows else pd.DataFrame(columns=[*_SAVED_COLUMNS[:4], "n"])
+    if "accuracy" not in df:
+        return df
+    score = [r[headline_metric(r["dataset"])] for r in rows]
+    return (df.assign(_score=score).sort_values(["dataset", "_score"], ascending=[True, False], kind="stable")
+            .drop(columns=["_score", "avg_rec"]))
+
+
+def best_of_each_notebook(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows of :func:`evaluation_table` that score best, per dataset and notebook, on this test set.
+
+    Args:
+        table: :func:`evaluation_table` (its index points back into the evaluations).
+    """
+    if "accuracy" not in table or table.empty:
+        return table.iloc[:0]
+    return table.groupby(["dataset", "notebook"], sort=False).head(1).sort_values(
+        ["dataset", "notebook"], kind="stable")
+
+
+def plot_confusion_matrices(evaluations: list[CheckpointEvaluation], titles: list[str] | None = None,
+                            ncols: int = 4):
+    """The confusion matrices of labelled evaluations side by side (rows: true class).
+
+    Args:
+        evaluations: from :func:`evaluate_saved` or :func:`evaluate_checkpoint`, with labels.
+        titles: one per panel (default: each model's name).
+        ncols: panels per row.
+
+    Returns:
+        The figure (None when there is nothing to draw).
+    """
+    import matplotlib.pyplot as plt
+
+    from .plots import confusion_matrix
+
+    evaluations = [e for e in evaluations if e.y_true is not None]
+    if not evaluations:
+        return None
+    titles = titles or [e.name for e in evaluations]
+    nrows = -(-len(evaluations) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.8 * nrows), squeeze=False)
+    for ax, evaluation, title in zip(axes.flat, evaluations, titles):
+        confusion_matrix(evaluation.y_true, evaluation.pred, evaluation.labels, ax=ax)
+        ax.set_title(title, fontsize=9)
+    for ax in axes.flat[len(evaluations):]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,89 @@
+"""labkit.tuning: a seeded Optuna study on a tiny slice of MR, scored on validation only."""
+import dataclasses
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import optuna
+import pytest
+
+from labkit import experiments, tuning
+from labkit.data import load_dataset, subsample
+from labkit.pipeline import make_task
+
+SPACE = {"lr": ("log", 1e-3, 1e-2), "hidden_size": ("choice", [8, 16]), "dropout": ("float", 0.0, 0.5),
+         "pooling": ("choice", ["last", "mean", "max"]), "trainable_emb": ("choice", [False, True])}
+FIT = {"epochs": 2, "batch_size": 64, "exact_length": True}
+
+
+@pytest.fixture(scope="module")
+def task():
+    data = load_dataset("mr")
+    return make_task("mr", data.labels, subsample(data.train, 300, 0), subsample(data.test, 100, 0), seed=0)
+
+
+def study(task, seed, path, monkeypatch, n=2):
+    monkeypatch.setenv("LABKIT_RUNS", str(path))
+    return tuning.tune(task, n, notebook="test", seed=seed, space=SPACE, fit_kwargs=FIT, n_startup_trials=1)
+
+
+def test_a_study_with_the_same_seed_gives_the_same_trials(task, tmp_path, monkeypatch):
+    first = study(task, 7, tmp_path / "a.jsonl", monkeypatch)
+    again = study(task, 7, tmp_path / "b.jsonl", monkeypatch)
+    other = study(task, 8, tmp_path / "c.jsonl", monkeypatch)
+    params = [t.params for t in first.study.trials]
+    assert params == [t.params for t in again.study.trials] != [t.params for t in other.study.trials]
+    assert [t.value for t in first.study.trials] == [t.value for t in again.study.trials]
+    assert list(first.trials.index) == [0, 1] and first.metric == "accuracy"
+    assert first.trials["val_accuracy"].tolist() == [t.value for t in first.study.trials]
+    assert first.seconds >= first.trials.seconds.sum()
+
+
+def test_each_trial_is_logged_on_validation_with_its_parameters(task, tmp_path, monkeypatch):
+    result = study(task, 0, tmp_path / "runs.jsonl", monkeypatch)
+    runs = experiments.load_runs(tmp_path / "runs.jsonl")
+    assert runs.model.tolist() == ["optuna trial 0", "optuna trial 1"] and set(runs.split) == {"val"}
+    assert "accuracy" not in runs and "val_accuracy" in runs   # no test metric: the test set is not used
+    for trial, record in zip(result.study.trials, runs.itertuples()):
+        assert record.config["optuna"]["params"] == trial.params
+        assert record.val_accuracy == pytest.approx(trial.value)
+        assert record.config["model_kwargs"]["hidden_size"] == trial.params["hidden_size"]
+        assert record.config["fit_kwargs"]["lr"] == trial.params["lr"]     # lr goes to training
+        assert record.config["model_kwargs"]["bidirectional"] is True      # the fixed BiLSTM base
+
+
+def test_the_study_never_touches_the_test_split(task, tmp_path, monkeypatch):
+    no_test = dataclasses.replace(task, test=None, test_df=None)
+    result = study(no_test, 0, tmp_path / "runs.jsonl", monkeypatch, n=1)
+    assert len(result.trials) == 1
+
+
+def test_the_best_trial_retrained_gives_the_same_validation_score_and_is_selected(task, tmp_path, monkeypatch):
+    result = study(task, 3, tmp_path / "runs.jsonl", monkeypatch)
+    best = tuning.retrain_best(result, task, checkpoint_dir=tmp_path / "ckpt")
+    assert best.record["selected"] and best.record["split"] == "test"
+    assert best.name == f"Optuna best (trial {result.study.best_trial.number})"
+    assert best.record["metrics"]["val_accuracy"] == pytest.approx(result.study.best_value)
+    assert best.checkpoint.is_file() and 0 <= best.metrics["accuracy"] <= 1
+
+
+def test_the_plots_raise_no_experimental_warning_and_leave_logging_and_style_as_they_were(task, tmp_path, monkeypatch):
+    result = study(task, 0, tmp_path / "runs.jsonl", monkeypatch, n=3)
+    level, style = optuna.logging.get_verbosity(), dict(matplotlib.rcParams)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        slices, importances = tuning.plot_slice(result), tuning.plot_importances(result)
+    assert not [w for w in caught if issubclass(w.category, optuna.exceptions.ExperimentalWarning)]
+    assert optuna.logging.get_verbosity() == level
+    assert dict(matplotlib.rcParams) == style          # Optuna's ggplot style stays inside its plots
+    assert len(slices.axes) >= len(SPACE) and importances.axes
+
+
+def test_n_trials_and_search_space_errors():
+    assert tuning.n_trials(0, fast=True) == tuning.FAST_TRIALS and tuning.n_trials(4, fast=False) == 4
+    with pytest.raises(ValueError, match="N_TRIALS"):
+        tuning.n_trials(-1, fast=False)
+    with pytest.raises(ValueError, match="unknown kind 'exp'"):
+        tuning.suggest(optuna.trial.FixedTrial({"lr": 0.1}), {"lr": ("exp", 0.0, 1.0)})
