@@ -195,7 +195,7 @@ def resolve(datasets, *, fast: bool = False, seed: int = 42, epochs: int | None 
     if fast not in (True, False) or isinstance(seed, bool) or not isinstance(seed, int):
         raise ParameterError(f"FAST = {fast!r} must be True or False and SEED = {seed!r} a whole number")
     fast = bool(fast)
-    os.environ["LABKIT_FAST"] = "1" if fast else "0"
+    settings.set_fast(fast)
     parsed = parse_datasets(datasets, files=files)
     test_dataset = _choose(test_dataset, parsed, "TEST_DATASET")
     if full_epochs is not None:
