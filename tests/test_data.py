@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import http.server
-import os
 import shutil
 import threading
 import warnings
@@ -19,19 +18,7 @@ import pytest
 from labkit import data
 from labkit.data import DownloadError
 from labkit.tables import DataFormatError
-
-
-def _shared_data_dir() -> Path:
-    """../shared/data next to the repo, else $LABKIT_DATA_DIR."""
-    local = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-    if local.is_dir():
-        return local
-    if os.environ.get("LABKIT_DATA_DIR"):
-        return Path(os.environ["LABKIT_DATA_DIR"])
-    raise RuntimeError("datasets not found: put them in ../shared/data or set LABKIT_DATA_DIR")
-
-
-DATA_DIR = _shared_data_dir()
+from tests.shared_data import DATA_DIR
 
 
 @pytest.fixture(scope="module")

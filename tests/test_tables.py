@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections import Counter
@@ -12,19 +11,7 @@ import pytest
 
 from labkit import data, tables
 from labkit.tables import DataFormatError, read_table
-
-
-def _shared_data_dir() -> Path:
-    """../shared/data next to the repo, else $LABKIT_DATA_DIR (as in test_data.py)."""
-    local = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-    if local.is_dir():
-        return local
-    if os.environ.get("LABKIT_DATA_DIR"):
-        return Path(os.environ["LABKIT_DATA_DIR"])
-    raise RuntimeError("datasets not found: put them in ../shared/data or set LABKIT_DATA_DIR")
-
-
-DATA_DIR = _shared_data_dir()
+from tests.shared_data import DATA_DIR
 
 
 def test_read_table_and_its_error_live_in_labkit_tables():
