@@ -1,9 +1,11 @@
 """Plots for the notebooks: training curves, errors, ROC, data statistics, attention.
 
-Every function draws with matplotlib onto ``ax`` (a new figure when ``ax`` is None)
-and returns the Axes it drew on, so a notebook can add titles or save the figure
-(``ax.figure.savefig(...)``). Nothing here calls ``plt.show()``; the functions run
-headless (matplotlib's Agg backend), e.g. in CI.
+Every function draws onto ``ax`` (a new figure when ``ax`` is None) and returns the Axes
+it drew on, so a notebook can add titles or save the figure (``ax.figure.savefig(...)``).
+Heat-maps (confusion matrices, attention), histograms and bar charts of class counts go
+through seaborn (``sns.heatmap``, ``sns.histplot``, ``sns.barplot``); curves are plain
+matplotlib. Nothing here calls ``plt.show()`` or changes seaborn's global theme; the
+functions run headless (matplotlib's Agg backend), e.g. in CI.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from collections.abc import Iterable, Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
 from matplotlib.axes import Axes
-from sklearn.metrics import ConfusionMatrixDisplay, roc_auc_score, roc_curve
+from sklearn.metrics import confusion_matrix as sk_confusion_matrix
+from sklearn.metrics import roc_auc_score, roc_curve
 
 __all__ = [
     "learning_curves",
@@ -23,8 +27,10 @@ __all__ = [
     "roc_curves",
     "length_histogram",
     "class_balance",
+    "class_shares",
     "word_cloud",
     "attention_heatmap",
+    "heatmap_values",
     "evaluation_panels",
 ]
 
@@ -76,28 +82,41 @@ def learning_curves(history, ax=None) -> np.ndarray:
     return axes
 
 
+def heatmap_values(ax: Axes) -> np.ndarray:
+    """The matrix a seaborn heat-map drew on ``ax``, row 0 at the top (as passed in).
+
+    >>> ax = attention_heatmap(["not", "bad"], [[0.9, 0.1], [0.4, 0.6]])
+    >>> heatmap_values(ax).tolist()
+    [[0.9, 0.1], [0.4, 0.6]]
+    """
+    mesh = ax.collections[0]                                  # the QuadMesh of sns.heatmap
+    rows, cols = (n - 1 for n in mesh.get_coordinates().shape[:2])
+    return np.asarray(mesh.get_array(), dtype=float).reshape(rows, cols)
+
+
 def confusion_matrix(y_true, y_pred, labels: Sequence[str], normalize=None, ax=None) -> Axes:
-    """Confusion matrix, rows = true class, columns = predicted class.
+    """Confusion matrix as an annotated seaborn heat-map, rows = true class, columns = predicted.
 
     Args:
         y_true: true class ids (indices into ``labels``).
         y_pred: predicted class ids.
         labels: the class names.
-        normalize: passed to scikit-learn: None (counts), 'true', 'pred' or 'all'.
+        normalize: as scikit-learn's: None (counts), 'true' (each row sums to 1: the
+            diagonal is each class's recall), 'pred' or 'all'.
         ax: where to draw (default: a new figure).
+
+    >>> ax = confusion_matrix([0, 1, 1], [0, 1, 0], ["negative", "positive"])
+    >>> heatmap_values(ax).tolist()
+    [[1.0, 0.0], [1.0, 1.0]]
     """
-    display = ConfusionMatrixDisplay.from_predictions(
-        _numpy(y_true),
-        _numpy(y_pred),
-        labels=list(range(len(labels))),
-        display_labels=list(labels),
-        normalize=normalize,
-        values_format=None if normalize is None else ".2f",
-        cmap="Blues",
-        colorbar=False,
-        ax=_axes(ax, (4.5, 4)),
-    )
-    return display.ax_
+    matrix = sk_confusion_matrix(_numpy(y_true), _numpy(y_pred), labels=list(range(len(labels))),
+                                 normalize=normalize)
+    ax = _axes(ax, (4.5, 4))
+    sns.heatmap(matrix, annot=True, fmt="d" if normalize is None else ".2f", cmap="Blues", cbar=False,
+                square=True, xticklabels=list(labels), yticklabels=list(labels), ax=ax)
+    ax.set(xlabel="predicted label", ylabel="true label")
+    ax.tick_params(axis="y", labelrotation=0)
+    return ax
 
 
 def roc_curves(y_true, probs, labels: Sequence[str], ax=None) -> Axes:
@@ -148,7 +167,7 @@ def length_histogram(lengths, percentile: float = 95, ax=None, bins: int = 50) -
     lengths = _numpy(lengths)
     value = float(np.percentile(lengths, percentile))
     ax = _axes(ax)
-    ax.hist(lengths, bins=bins, color="tab:blue", alpha=0.8)
+    sns.histplot(lengths, bins=bins, color="tab:blue", alpha=0.8, ax=ax)
     label = f"{percentile:g}th percentile = {value:g}"
     ax.axvline(value, color="tab:red", linestyle="--", label=label)
     ax.set(xlabel="length (tokens)", ylabel="examples")
@@ -172,29 +191,54 @@ def _label_counts(data, labels: Sequence[str] | None) -> pd.Series:
     return counts.reindex(order, fill_value=0)
 
 
+def _is_splits(df_or_counts) -> bool:
+    """True for a mapping split name -> data (not a mapping label -> count)."""
+    return isinstance(df_or_counts, Mapping) and not all(
+        isinstance(v, (int, float, np.number)) for v in df_or_counts.values())
+
+
+def class_shares(splits: Mapping, labels: Sequence[str] | None = None) -> pd.DataFrame:
+    """The share of each class in each split: one row per class, one column per split.
+
+    Args:
+        splits: split name -> a DataFrame with a ``label`` column, a sequence of labels,
+            or a label -> count mapping.
+        labels: the rows' order (default: sorted).
+
+    >>> class_shares({"train": ["neg", "pos", "pos", "pos"], "test": ["neg", "pos"]}).to_dict()
+    {'train': {'neg': 0.25, 'pos': 0.75}, 'test': {'neg': 0.5, 'pos': 0.5}}
+    """
+    counts = {split: _label_counts(data, labels) for split, data in splits.items()}
+    table = pd.DataFrame({split: c / c.sum() for split, c in counts.items()})
+    table.index.name = "label"
+    return table
+
+
 def class_balance(df_or_counts, labels: Sequence[str] | None = None, ax=None) -> Axes:
-    """Bar chart of examples per class, each bar annotated with its share.
+    """Bar chart (seaborn) of examples per class, each bar annotated with its count and share.
 
     Args:
         df_or_counts: a DataFrame with a ``label`` column, a sequence of labels, a
-            label -> count mapping, or a mapping split name -> any of those (grouped bars
-            of shares, to compare e.g. train and test).
+            label -> count mapping, or a mapping split name -> any of those: then grouped
+            bars of each split's shares in %, to compare e.g. train and test (see
+            :func:`class_shares`).
         labels: the bars' order (default: sorted).
         ax: where to draw (default: a new figure).
     """
     ax = _axes(ax)
-    if isinstance(df_or_counts, Mapping) and not all(
-        isinstance(v, (int, float, np.number)) for v in df_or_counts.values()
-    ):
-        shares = {split: _label_counts(d, labels) for split, d in df_or_counts.items()}
-        table = pd.DataFrame({s: c / c.sum() * 100 for s, c in shares.items()})
-        table.plot.bar(ax=ax, rot=0)
+    if _is_splits(df_or_counts):
+        shares = class_shares(df_or_counts, labels) * 100
+        long = shares.reset_index().melt(id_vars="label", var_name="split", value_name="share")
+        sns.barplot(data=long, x="label", y="share", hue="split", order=list(shares.index), ax=ax)
+        for bars in ax.containers:
+            ax.bar_label(bars, fmt="%.0f%%", fontsize=8)
         ax.set(ylabel="share of examples (%)", xlabel="")
         return ax
     counts = _label_counts(df_or_counts, labels)
-    bars = ax.bar([str(i) for i in counts.index], counts.to_numpy(), color="tab:blue")
+    names = [str(i) for i in counts.index]
+    sns.barplot(x=names, y=counts.to_numpy(), order=names, color="tab:blue", ax=ax)
     total = counts.sum()
-    ax.bar_label(bars, labels=[f"{c:,.0f} ({c / total:.1%})" for c in counts])
+    ax.bar_label(ax.containers[0], labels=[f"{c:,.0f} ({c / total:.1%})" for c in counts])
     ax.set(ylabel="examples")
     return ax
 
@@ -258,7 +302,7 @@ def attention_heatmap(words: Sequence[str], weights, ax=None, row_labels=None) -
         row_labels: names of the rows (default: the words, or "head h").
 
     >>> ax = attention_heatmap(["not", "bad"], [0.7, 0.3])
-    >>> ax.images[0].get_array().shape
+    >>> heatmap_values(ax).shape
     (1, 2)
     """
     weights = _numpy(weights).astype(float)
@@ -273,10 +317,10 @@ def attention_heatmap(words: Sequence[str], weights, ax=None, row_labels=None) -
             row_labels = [""]
     width = max(4.0, 0.6 * len(words))
     ax = _axes(ax, (width, max(1.5, 0.5 * weights.shape[0] + 1)))
-    image = ax.imshow(weights, cmap="viridis", aspect="auto", vmin=0)
-    ax.set_xticks(range(len(words)), labels=list(words), rotation=60, ha="right")
-    ax.set_yticks(range(len(row_labels)), labels=list(row_labels))
-    ax.figure.colorbar(image, ax=ax, fraction=0.04)
+    sns.heatmap(weights, cmap="viridis", vmin=0, xticklabels=list(words), yticklabels=list(row_labels),
+                cbar_kws={"fraction": 0.04}, ax=ax)
+    ax.set_xticklabels(list(words), rotation=60, ha="right")
+    ax.set_yticklabels(list(row_labels), rotation=0)
     return ax
 
 

@@ -65,14 +65,19 @@ def test_confusion_matrix_image_equals_sklearn(normalize):
     ax = plots.confusion_matrix(y_true, y_pred, SEMEVAL, normalize=normalize)
 
     expected = sk_confusion_matrix(y_true, y_pred, labels=[0, 1, 2], normalize=normalize)
-    np.testing.assert_allclose(ax.images[0].get_array(), expected)
+    np.testing.assert_allclose(plots.heatmap_values(ax), expected)
     assert [t.get_text() for t in ax.get_xticklabels()] == SEMEVAL
     assert [t.get_text() for t in ax.get_yticklabels()] == SEMEVAL
+    # every cell is annotated: counts as whole numbers, normalised rows with 2 decimals
+    cells = [t.get_text() for t in ax.texts]
+    assert cells == [f"{v:d}" if normalize is None else f"{v:.2f}" for v in expected.ravel()]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("predicted label", "true label")
+    assert len(ax.figure.axes) == 1  # no colour bar next to it (panels stay aligned)
 
 
 def test_confusion_matrix_keeps_a_class_nobody_predicted():
     ax = plots.confusion_matrix([0, 1, 2], [0, 1, 1], SEMEVAL)
-    np.testing.assert_array_equal(ax.images[0].get_array(), [[1, 0, 0], [0, 1, 0], [0, 1, 0]])
+    np.testing.assert_array_equal(plots.heatmap_values(ax), [[1, 0, 0], [0, 1, 0], [0, 1, 0]])
 
 
 def legend_texts(ax):
@@ -135,8 +140,20 @@ def test_class_balance_compares_splits_as_shares():
     train = pd.DataFrame({"label": ["negative"] * 3 + ["positive"]})
     test = pd.DataFrame({"label": ["negative", "positive"]})
     ax = plots.class_balance({"train": train, "test": test}, ["negative", "positive"])
-    heights = sorted(round(p.get_height(), 6) for p in ax.patches)
-    assert heights == [25.0, 50.0, 50.0, 75.0]
+    heights = [[round(bar.get_height(), 6) for bar in bars] for bars in ax.containers]
+    assert heights == [[75.0, 25.0], [50.0, 50.0]]  # one group of bars per split, in label order
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["negative", "positive"]
+    assert legend_texts(ax) == ["train", "test"]
+
+
+def test_class_shares_table_sums_to_one_per_split():
+    train = pd.DataFrame({"label": ["neutral"] * 5 + ["negative"] + ["positive"] * 4})
+    test = ["negative", "negative", "neutral", "positive"]
+    table = plots.class_shares({"train": train, "test": test}, SEMEVAL)
+    assert list(table.index) == SEMEVAL and list(table.columns) == ["train", "test"]
+    np.testing.assert_allclose(table["train"], [0.1, 0.5, 0.4])
+    np.testing.assert_allclose(table["test"], [0.5, 0.25, 0.25])
+    np.testing.assert_allclose(table.sum(), [1.0, 1.0])
 
 
 def test_word_cloud_renders_and_drops_stop_words():
@@ -156,7 +173,7 @@ def test_word_cloud_renders_and_drops_stop_words():
 def test_attention_heatmap_shapes_and_labels():
     words = ["not", "a", "bad", "film"]
     row = plots.attention_heatmap(words, np.array([0.1, 0.2, 0.6, 0.1]))
-    assert row.images[0].get_array().shape == (1, 4)
+    np.testing.assert_allclose(plots.heatmap_values(row), [[0.1, 0.2, 0.6, 0.1]])
     assert [t.get_text() for t in row.get_xticklabels()] == words
 
     heads = plots.attention_heatmap(words, np.full((2, 4), 0.25))
@@ -164,7 +181,7 @@ def test_attention_heatmap_shapes_and_labels():
 
     weights = np.random.default_rng(0).dirichlet(np.ones(4), size=4)
     square = plots.attention_heatmap(words, weights)
-    np.testing.assert_allclose(square.images[0].get_array(), weights)
+    np.testing.assert_allclose(plots.heatmap_values(square), weights)
     assert [t.get_text() for t in square.get_yticklabels()] == words
 
     with pytest.raises(ValueError, match="4 words"):
@@ -176,7 +193,7 @@ def test_attention_heatmap_accepts_tensors_with_grad():
 
     weights = torch.softmax(torch.randn(3, requires_grad=True), 0)
     ax = plots.attention_heatmap(["a", "b", "c"], weights)
-    np.testing.assert_allclose(ax.images[0].get_array()[0], weights.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(plots.heatmap_values(ax)[0], weights.detach().numpy(), rtol=1e-6)
 
 
 def test_evaluation_panels_draws_curves_matrix_and_roc():
@@ -187,7 +204,7 @@ def test_evaluation_panels_draws_curves_matrix_and_roc():
     fig = plots.evaluation_panels(history, y, probs, ["negative", "neutral", "positive"], title="t")
     curves, scores, matrix, roc = fig.axes[:4]
     assert len(curves.get_lines()[0].get_xdata()) == 3
-    np.testing.assert_array_equal(matrix.images[0].get_array(),
+    np.testing.assert_array_equal(plots.heatmap_values(matrix),
                                   sk_confusion_matrix(y, probs.argmax(1), labels=[0, 1, 2]))
     assert len([t for t in roc.get_legend().get_texts() if "AUC" in t.get_text()]) == 3
     assert fig._suptitle.get_text() == "t"
