@@ -7,14 +7,19 @@ Every sequence model in labkit reads a batch as ``(x, lengths)``:
   (``pack_padded_sequence`` insists on CPU lengths).
 
 The models keep the padding out with the masks of :mod:`labkit.models.masking`.
+
+A :class:`SentenceDataset` pads all its sentences once, into one tensor; the DataLoader then
+cuts each batch out of it (:meth:`SentenceDataset.__getitems__`) and :func:`collate` passes
+it on, so no batch is built sentence by sentence.
 """
 from __future__ import annotations
 
 import itertools
 import random
 from collections import Counter
-from typing import Iterator, Sequence
+from typing import Iterator, NamedTuple, Sequence
 
+import numpy as np
 import torch
 from torch.nn.utils.rnn import pad_sequence
 from torch.utils.data import DataLoader, Dataset, Sampler
@@ -24,17 +29,33 @@ from . import settings
 PAD = 0
 
 
+class Batch(NamedTuple):
+    """A batch as :meth:`SentenceDataset.__getitems__` builds it: ``(x, lengths, y)``."""
+    x: torch.Tensor           # (B, T) token ids, padded with PAD
+    lengths: torch.Tensor     # (B,) on the CPU
+    y: torch.Tensor           # (B,) labels, -1 for unlabelled sentences
+
+
 class SentenceDataset(Dataset):
     """Sentences as token-id lists, with optional integer labels.
 
     Sentences longer than ``max_length`` are cut; empty ones keep one ``<unk>`` (id 1) so
     every example has at least one real token.
 
+    The whole dataset is also padded once into one tensor (N, T), T the longest sentence,
+    with its lengths and labels beside it. A batch is then cut out of these with one
+    indexing operation (:meth:`__getitems__`) instead of building one small tensor per
+    sentence and padding them again for every batch of every epoch. The dataset is
+    read-only once built: make a new one to change sentences.
+
     >>> ds = SentenceDataset([[5, 6, 7], [8]], labels=[1, 0])
     >>> ds[0]
     (tensor([5, 6, 7]), 1)
     >>> ds.lengths
     [3, 1]
+    >>> ds.padded
+    tensor([[5, 6, 7],
+            [8, 0, 0]])
     """
 
     def __init__(self, token_ids: Sequence[Sequence[int]], labels: Sequence[int] | None = None,
@@ -43,6 +64,9 @@ class SentenceDataset(Dataset):
             raise ValueError(f"{len(token_ids)} sentences but {len(labels)} labels")
         self.sentences = [list(ids[:max_length]) or [1] for ids in token_ids]
         self.labels = None if labels is None else [int(y) for y in labels]
+        self.padded, self.length_tensor = _pad_all(self.sentences)       # (N, T), (N,)
+        self.label_tensor = torch.tensor(self.labels if labels is not None else [-1] * len(self),
+                                         dtype=torch.long)               # (N,)
 
     @property
     def lengths(self) -> list[int]:
@@ -53,11 +77,37 @@ class SentenceDataset(Dataset):
 
     def __getitem__(self, i: int):
         label = -1 if self.labels is None else self.labels[i]
-        return torch.tensor(self.sentences[i], dtype=torch.long), label
+        return self.padded[i, :len(self.sentences[i])].clone(), label
+
+    def __getitems__(self, indices: list[int]) -> Batch:
+        """The batch of these sentences, built at once: ``(x, lengths, y)``, ``x`` only as
+        wide as its longest sentence. A DataLoader calls this, when the dataset has it,
+        instead of ``__getitem__`` once per sentence; :func:`collate` passes it through.
+
+        >>> SentenceDataset([[5, 6, 7], [8], [9, 4]], labels=[1, 0, 1]).__getitems__([1, 2])
+        Batch(x=tensor([[8, 0],
+                [9, 4]]), lengths=tensor([1, 2]), y=tensor([0, 1]))
+        """
+        rows = torch.as_tensor(indices, dtype=torch.long)
+        lengths = self.length_tensor[rows]                                # (B,)
+        x = self.padded[rows, :int(lengths.max())]                        # (B, T), T <= padded width
+        return Batch(x, lengths, self.label_tensor[rows])
+
+
+def _pad_all(sentences: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Every sentence in one (N, T) LongTensor padded with PAD, and the (N,) lengths."""
+    lengths = np.array([len(ids) for ids in sentences], dtype=np.int64)
+    padded = np.full((len(sentences), lengths.max(initial=1)), PAD, dtype=np.int64)
+    if len(sentences):
+        real = np.arange(padded.shape[1]) < lengths[:, None]             # (N, T), row by row
+        padded[real] = np.concatenate(sentences)
+    return torch.from_numpy(padded), torch.from_numpy(lengths)
 
 
 def collate(batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Pad a list of ``(ids, label)`` pairs into ``(x, lengths, y)``.
+
+    A :class:`Batch` that :meth:`SentenceDataset.__getitems__` built already passes through.
 
     >>> x, lengths, y = collate([(torch.tensor([5, 6, 7]), 1), (torch.tensor([8]), 0)])
     >>> x
@@ -66,6 +116,8 @@ def collate(batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     >>> lengths, y
     (tensor([3, 1]), tensor([1, 0]))
     """
+    if isinstance(batch, Batch):
+        return tuple(batch)
     ids, labels = zip(*batch)
     x = pad_sequence(ids, batch_first=True, padding_value=PAD)    # (B, T)
     lengths = torch.tensor([len(s) for s in ids], dtype=torch.long)  # (B,) on the CPU

@@ -1,7 +1,29 @@
+import random
+
 import pytest
 import torch
+from torch.utils.data import DataLoader
 
 from labkit.batching import BucketBatchSampler, SentenceDataset, collate, longest_first, make_loader
+
+
+def random_dataset(n=300, seed=0, labels=True):
+    rng = random.Random(seed)
+    sentences = [[rng.randrange(2, 50) for _ in range(rng.choice([0, 1, 2, 5, 9, 17, 30]))] for _ in range(n)]
+    return SentenceDataset(sentences, [rng.randrange(3) for _ in range(n)] if labels else None, max_length=20)
+
+
+class PerSentence(torch.utils.data.Dataset):
+    """The batches the old way: one tensor per sentence (no __getitems__), padded by collate."""
+
+    def __init__(self, dataset):
+        self.dataset = dataset
+
+    def __len__(self):
+        return len(self.dataset)
+
+    def __getitem__(self, i):
+        return self.dataset[i]
 
 
 def test_collate_pads_with_zero_and_keeps_lengths_on_cpu():
@@ -16,6 +38,32 @@ def test_dataset_cuts_to_max_length_and_keeps_empty_sentences():
     ds = SentenceDataset([[4, 5, 6, 7], []], max_length=2)
     assert ds.lengths == [2, 1]
     assert ds[1][0].tolist() == [1] and ds[1][1] == -1
+
+
+@pytest.mark.parametrize("labels", [True, False])
+def test_getitems_builds_the_batch_that_collate_builds_from_single_sentences(labels):
+    ds = random_dataset(labels=labels)
+    for indices in [[0], [5, 3, 200], list(range(299, -1, -7)), [4, 4, 4]]:
+        fast, slow = collate(ds.__getitems__(indices)), collate([ds[i] for i in indices])
+        for a, b in zip(fast, slow):
+            assert torch.equal(a, b) and a.dtype == b.dtype == torch.long and a.is_contiguous()
+        assert fast[1].device.type == "cpu" and fast[0].size(1) == max(ds.lengths[i] for i in indices)
+    assert type(collate(ds.__getitems__([1, 2]))) is tuple
+
+
+@pytest.mark.parametrize("options", [dict(shuffle=True), dict(shuffle=False),
+                                     dict(shuffle=True, exact_length=True), dict(shuffle=True, bucket=False)])
+def test_loader_batches_are_cut_from_the_padded_dataset_and_match_the_old_ones(options, monkeypatch):
+    ds = random_dataset()
+    loader, same_order = (make_loader(ds, batch_size=16, seed=3, pin_memory=False, **options) for _ in "ab")
+    old = DataLoader(PerSentence(ds), batch_sampler=same_order.batch_sampler, collate_fn=collate,
+                     generator=same_order.generator)       # bucket=False: the same random draws
+    expected = list(old)
+    monkeypatch.setattr(SentenceDataset, "__getitem__", lambda self, i: pytest.fail("per-sentence fetch"))
+    batches = list(loader)
+    assert len(batches) == len(expected)
+    for batch, reference in zip(batches, expected):
+        assert all(torch.equal(a, b) for a, b in zip(batch, reference))
 
 
 def test_bucket_sampler_covers_every_index_once_with_similar_lengths():
