@@ -148,9 +148,10 @@ def evaluate(args: argparse.Namespace) -> None:
         raise CliError(f"{args.test_path}: no label column, so nothing to evaluate against. Fix: "
                        f"name it (--label-column), or label the texts with 'python -m labkit "
                        f"predict {args.checkpoint} --file {args.test_path}'")
+    from .evaluation import encode_for_checkpoint
     from .training import predict as predict_probs
 
-    dataset = encode(checkpoint, table.text, table.label)
+    dataset = encode_for_checkpoint(checkpoint, table.text, table.label)
     pred = predict_probs(checkpoint.model, dataset)[1]
     print(f"{args.test_path} ({len(table):,} texts):")
     print(metrics_block(dataset.labels, pred, checkpoint.labels))
@@ -160,9 +161,10 @@ def predict(args: argparse.Namespace) -> None:
     """``predict``: one ``label<TAB>probability`` line per text, in input order."""
     texts = _texts(args)
     checkpoint = load(args.checkpoint)
+    from .evaluation import encode_for_checkpoint
     from .training import predict as predict_probs
 
-    probs, pred = predict_probs(checkpoint.model, encode(checkpoint, texts))
+    probs, pred = predict_probs(checkpoint.model, encode_for_checkpoint(checkpoint, texts))
     for k, p in zip(pred, probs.max(axis=1)):
         print(f"{checkpoint.labels[k]}\t{p:.4f}")
 
@@ -207,26 +209,6 @@ def read(path, labels, text_column=None, label_column=None):
     from .tables import read_table
 
     return read_table(path, labels=labels, text=text_column, label=label_column)
-
-
-def encode(checkpoint, texts, labels=None):
-    """Texts encoded as the checkpoint's model was trained, ready for :func:`labkit.training.predict`.
-
-    Args:
-        checkpoint: a :class:`labkit.training.Checkpoint`: its tokenisation settings,
-            vocabulary and maximum length (``config["max_length"]``) are used.
-        texts: the texts.
-        labels: their label names (become the checkpoint's class ids), or None.
-    """
-    from .batching import SentenceDataset
-    from .data import encode_labels
-    from .text import fix_escapes, tokenize
-
-    options = dict(checkpoint.tokenization)
-    clean = fix_escapes if options.pop("fix_escapes", True) else str
-    ids = [checkpoint.vocab.encode(tokenize(clean(text), **options)) for text in texts]
-    y = None if labels is None else encode_labels(labels, checkpoint.labels)
-    return SentenceDataset(ids, y, checkpoint.config.get("max_length"))
 
 
 def metrics_block(y_true, pred, labels) -> str:

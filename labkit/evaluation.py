@@ -16,14 +16,18 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .batching import SentenceDataset
+from .data import encode_labels
 from .metrics import classification_metrics
 from .tables import read_table
+from .text import fix_escapes, tokenize
 from .training import predict
 
 if TYPE_CHECKING:
     from .pipeline import Task
 
-__all__ = ["predict_texts", "evaluate_file", "evaluate_handed_out", "warn_single_class"]
+__all__ = ["predict_texts", "encode_for_checkpoint", "evaluate_file", "evaluate_handed_out",
+           "warn_single_class"]
 
 
 def predict_texts(model, task: Task, texts: list[str]) -> pd.DataFrame:
@@ -37,6 +41,22 @@ def predict_texts(model, task: Task, texts: list[str]) -> pd.DataFrame:
     probs, pred = predict(model, task.encode(texts))
     return pd.DataFrame({"text": texts, "label": [task.labels[i] for i in pred],
                          "probability": probs.max(axis=1).round(3)})
+
+
+def encode_for_checkpoint(checkpoint, texts, labels=None):
+    """Texts encoded as the checkpoint's model was trained, ready for :func:`labkit.training.predict`.
+
+    Args:
+        checkpoint: a :class:`labkit.training.Checkpoint`: its tokenisation settings,
+            vocabulary and maximum length (``config["max_length"]``) are used.
+        texts: the texts.
+        labels: their label names (become the checkpoint's class ids), or None.
+    """
+    options = dict(checkpoint.tokenization)
+    clean = fix_escapes if options.pop("fix_escapes", True) else str
+    ids = [checkpoint.vocab.encode(tokenize(clean(text), **options)) for text in texts]
+    y = None if labels is None else encode_labels(labels, checkpoint.labels)
+    return SentenceDataset(ids, y, checkpoint.config.get("max_length"))
 
 
 def evaluate_file(path, models: dict, task: Task | None = None, *, labels=None) -> pd.DataFrame:
@@ -84,7 +104,7 @@ def warn_single_class(y_true, labels: list[str], source=None) -> None:
 def _evaluate(df: pd.DataFrame, models: dict, task: Task | None, labels: list[str], *,
               source=None) -> pd.DataFrame:
     labelled = "label" in df.columns
-    y_true = np.array([labels.index(y) for y in df.label]) if labelled else None
+    y_true = encode_labels(df.label, labels) if labelled else None
     if labelled:
         warn_single_class(y_true, labels, source)
     rows, predictions = {}, {"text": df.text}

@@ -22,6 +22,7 @@ import torch
 
 from .anchors import headline_metric
 from .data import encode_labels
+from .evaluation import encode_for_checkpoint
 from .metrics import classification_metrics, report
 from .tables import read_table
 from .text import fix_escapes
@@ -175,7 +176,7 @@ def evaluate_checkpoint(path, test, *, name: str | None = None, max_length: int 
     """Test a saved model without retraining it: a labkit ``.pt`` file or a fine-tuned transformer's folder.
 
     The checkpoint brings what it needs: its labels, and its tokenisation settings,
-    vocabulary and maximum length (labkit, encoded by :func:`labkit.cli.encode`) or its
+    vocabulary and maximum length (labkit, encoded by :func:`labkit.evaluation.encode_for_checkpoint`) or its
     tokenizer (a transformer, given the texts cleaned by :func:`labkit.text.fix_escapes`).
 
     Args:
@@ -204,11 +205,10 @@ def evaluate_checkpoint(path, test, *, name: str | None = None, max_length: int 
                             batch_size=batch_size, max_length=max_length or 128)[0]
         label_name = path.parent.name
     else:
-        from .cli import encode
 
         saved = load_checkpoint(path, device=device)
         labels, df = saved.labels, _test_table(test, saved.labels)
-        probs = predict(saved.model, encode(saved, df.text))[0]
+        probs = predict(saved.model, encode_for_checkpoint(saved, df.text))[0]
         label_name = path.stem
     y_true = encode_labels(df.label, labels) if "label" in df.columns else None
     return CheckpointEvaluation(name or label_name, path, list(labels), df.text, probs, y_true)
