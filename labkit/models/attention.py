@@ -310,12 +310,8 @@ class SimpleSelfAttentionModel(TransformerEncoderModel):
     The head's projections are ``model.blocks[0].sa.heads[0].query`` / ``.key`` / ``.value``.
 
     Args:
-        output_size: number of classes K.
-        embeddings: pretrained word vectors, a (V, C) matrix; row 0 is padding.
-        max_length: size of the position table; longer sentences are cut to it.
-        trainable_emb: fine-tune the embeddings (they still start pretrained).
-        positions: "learned", "sinusoidal" or "none".
-        dropout: on embeddings + positions, on the attention weights and in every sublayer.
+        output_size, embeddings, max_length, trainable_emb, positions, dropout: as for
+            :class:`MultiHeadAttentionModel`, whose one block here has a single head.
 
     >>> import numpy as np
     >>> model = SimpleSelfAttentionModel(2, np.random.rand(10, 4).astype("float32"), max_length=8)

@@ -1,0 +1,55 @@
+"""Choosing between runs on validation (notebooks 02 and 05), checked against hand-made models."""
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from labkit.batching import SentenceDataset
+from labkit.comparison import choose_on_validation, class_weight_effect
+
+LABELS = ["negative", "neutral", "positive"]
+
+
+class Constant(nn.Module):
+    """Always predicts one class: a stand-in for a trained model."""
+
+    def __init__(self, label: int):
+        super().__init__()
+        self.bias = nn.Parameter(torch.eye(3)[label])
+
+    def forward(self, x, lengths):
+        return self.bias.expand(len(x), 3) * 10
+
+
+def run(label: int, test_labels, metrics: dict):
+    probs = np.eye(3)[[label] * len(test_labels)]
+    return SimpleNamespace(model=Constant(label), probs=probs, metrics=metrics)
+
+
+@pytest.fixture
+def task():
+    val = SentenceDataset([[2]] * 5, labels=[1, 1, 1, 0, 2])       # "neutral" is the majority
+    test = SentenceDataset([[2]] * 4, labels=[1, 1, 0, 2])
+    return SimpleNamespace(labels=LABELS, val=val, test=test)
+
+
+def test_choose_on_validation_picks_the_best_validation_score_not_the_test_score(task):
+    runs = {"plain": run(1, task.test.labels, {"accuracy": 0.5, "macro_recall": 0.33, "f1_pn": 0.0}),
+            "weighted": run(0, task.test.labels, {"accuracy": 0.99, "macro_recall": 0.99, "f1_pn": 0.9})}
+    table = choose_on_validation(runs, task, column="loss", metric="accuracy")
+    assert table.shape == (2, 9)
+    assert table["val accuracy"].tolist() == pytest.approx([0.6, 0.2])
+    assert table.selected.tolist() == [True, False]                  # despite the weighted test scores
+    assert table.loc[1, ["recall negative", "recall neutral"]].tolist() == [1.0, 0.0]
+
+
+def test_ties_go_to_the_first_run_and_the_reading_names_it(task):
+    runs = {"plain": run(0, task.test.labels, {"accuracy": 0.25, "macro_recall": 1 / 3, "f1_pn": 0.2}),
+            "weighted": run(2, task.test.labels, {"accuracy": 0.25, "macro_recall": 1 / 3, "f1_pn": 0.2})}
+    table = choose_on_validation(runs, task, column="loss")
+    assert table.selected.tolist() == [True, False]
+    text = class_weight_effect(table, LABELS)
+    assert "negative 1.000 → 0.000" in text and "positive 0.000 → 1.000" in text
+    assert text.endswith("carries the plain run forward.")
