@@ -63,13 +63,14 @@ def markdown_table(df: pd.DataFrame, digits: int = 3) -> str:
 
 def readme_board(runs_path: str | Path | None = None, top: int = 3) -> pd.DataFrame:
     """The README's rows: per notebook its latest execution; per notebook and dataset the
-    ``top`` best runs and every selected run (``selected`` is ✓ or blank).
+    ``top`` best test-set runs and every selected run (``selected`` is ✓ or blank).
+    Validation-only runs (notebook 08's Optuna trials) and cross-validation runs are left out.
 
     Args:
         runs_path: the registry (default :func:`labkit.experiments.runs_path`).
         top: best runs shown per notebook and dataset.
     """
-    board = leaderboard(path=runs_path, current=True, columns=README_COLUMNS)
+    board = leaderboard(path=runs_path, split="test", current=True, columns=README_COLUMNS)
     rank = board.groupby(["dataset", "notebook"], sort=False).cumcount()
     chosen = board["selected"].fillna(False).astype(bool)
     keep = (rank < top) | chosen

@@ -414,3 +414,14 @@ def test_readme_table_shows_each_notebooks_latest_execution_and_marks_selected_r
     lines = write_readme_table(readme, runs_path=runs, top=3).splitlines()
     assert lines[0].startswith("| dataset | notebook | model | selected | accuracy |")
     assert [line.split(" | ")[2:4] for line in lines[2:]] == [["a", ""], ["b", ""], ["c", ""], ["d", "✓"]]
+
+
+def test_readme_table_shows_test_set_runs_only(tmp_path):
+    runs = tmp_path / "runs.jsonl"
+    run(runs, model="trial 0", notebook="08", split="val", accuracy=float("nan"), val_accuracy=0.9)
+    run(runs, model="cv", split="cv10", accuracy=0.95)
+    run(runs, model="tested", accuracy=0.7)
+    readme = tmp_path / "README.md"
+    readme.write_text(README)
+    lines = write_readme_table(readme, runs_path=runs, top=3).splitlines()
+    assert [line.split(" | ")[2] for line in lines[2:]] == ["tested"]
