@@ -45,7 +45,8 @@ def test_plan_uses_both_lanes_and_never_three_at_once():
         assert len(now) <= 2 and not (len(now) == 2 and any(s.lane == "all" for s in now))
     total = max(s.end for s in slots)
     sequential = sum(rn.ESTIMATES[n] for n in NAMES)
-    assert total <= 2.5 * 3600 < sequential  # the target, from the measured one-thread times
+    assert total <= 2.5 * 3600                  # the target for make run, from measured times
+    assert total < 0.85 * sequential            # the second lane saves at least 15% of the time
 
 
 def test_one_lane_is_the_sum_in_a_valid_order():

@@ -34,19 +34,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 #: Wall seconds of each notebook in full mode on this 2-core machine, one torch thread
-#: (07: alone, two threads): 00, 01, 03, 04, 06 and 07 as measured by this script on the
-#: current code; 02 and 05 from single runs of older code; 08 from its Optuna trials' cost.
+#: (07: alone, two threads), from the full ``make run`` of e48f2c2 (1 h 18 min).
 #: results/make_run.json of the last full run replaces them.
 ESTIMATES = {
     "00_data_and_preprocessing": 34,
-    "01_baselines_mean_max": 336,
-    "02_lstm_bilstm": 5430,
-    "03_self_attention": 101,
-    "04_multihead_attention": 150,
-    "05_transformer_encoder": 3686,
-    "06_pretrained_transformers": 403,
-    "07_finetuned_transformers": 731,
-    "08_results": 1800,
+    "01_baselines_mean_max": 362,
+    "02_lstm_bilstm": 2152,
+    "03_self_attention": 112,
+    "04_multihead_attention": 172,
+    "05_transformer_encoder": 1911,
+    "06_pretrained_transformers": 405,
+    "07_finetuned_transformers": 700,
+    "08_results": 1402,
 }
 DEFAULT_ESTIMATE = 600  # a notebook never timed
 
