@@ -147,11 +147,10 @@ class BucketBatchSampler(Sampler[list[int]]):
         self.rng = random.Random(seed)
 
     def __iter__(self) -> Iterator[list[int]]:
-        order = list(range(len(self.lengths)))
         if not self.shuffle:
-            order.sort(key=lambda i: -self.lengths[i])
-            yield from self._batches(order)
+            yield from self._batches(longest_first(self.lengths))
             return
+        order = list(range(len(self.lengths)))
         self.rng.shuffle(order)
         pool = len(order) if self.exact_length else self.batch_size * self.pool_size
         batches = []

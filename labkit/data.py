@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 
 from . import settings
-from .tables import DataFormatError, read_table
-from .textfiles import read_text, unquote
+from .tables import read_table
+from .textfiles import fail, read_text, unquote
 
 __all__ = [
     "DownloadError",
@@ -232,9 +232,8 @@ def _read_semeval(path: Path) -> list[tuple[str, str, str]]:
             continue
         parts = line.rstrip("\r").split("\t")
         if len(parts) < 3 or parts[1] not in LABELS["semeval2017a"]:
-            raise DataFormatError(
-                f"{path}: line {lineno} is not 'id<TAB>label<TAB>text' with a label in "
-                f"{LABELS['semeval2017a']}: {line[:80]!r}. Fix: re-download the dataset.")
+            raise fail(path, f"line {lineno} is not 'id<TAB>label<TAB>text' with a label in "
+                             f"{LABELS['semeval2017a']}: {line[:80]!r}", "re-download the dataset")
         rows.append((parts[0], parts[1], fix_escapes(unquote(parts[2]))))
     return rows
 
@@ -323,15 +322,15 @@ def _load_file(path: Path, *, test, text, label, labels, test_size: float, seed:
         labels = LABELS[_check_name(labels)]
     train = read_table(path, labels=labels, text=text, label=label)
     if "label" not in train.columns:
-        raise DataFormatError(
-            f"{path}: no label column, so it cannot train a classifier. Fix: add a header line "
-            f"naming the columns (e.g. text,label), pass label=<column name or position>, or pass "
-            f"labels=[...] with your label names so the column holding them is found.")
+        raise fail(path, "no label column, so it cannot train a classifier",
+                   "add a header line naming the columns (e.g. text,label), pass label=<column name "
+                   "or position>, or pass labels=[...] with your label names so the column holding "
+                   "them is found")
     names = list(labels) if labels is not None else sorted(train.label.unique())
     present = set(train.label)
     if len(present) < 2:
-        raise DataFormatError(f"{path}: every example is labelled {sorted(present)[0]!r}. Fix: a "
-                              "classifier needs examples of at least two labels.")
+        raise fail(path, f"every example is labelled {sorted(present)[0]!r}",
+                   "a classifier needs examples of at least two labels")
     name = name or path.stem
     if test is None:
         counts = train.label.value_counts()
@@ -340,14 +339,13 @@ def _load_file(path: Path, *, test, text, label, labels, test_size: float, seed:
                 raise ValueError(f"label(s) {sorted(counts[counts < 2].index)} have a single example")
             train, test_df = _stratified_split(train, test_size, seed)
         except ValueError as err:   # also sklearn's: fewer test examples than labels
-            raise DataFormatError(f"{path}: too few examples for a stratified test split of {test_size:.0%}"
-                                  f" ({err}). Fix: add examples of the rarest labels, or give a test file "
-                                  "with test=.") from None
+            raise fail(path, f"too few examples for a stratified test split of {test_size:.0%} ({err})",
+                       "add examples of the rarest labels, or give a test file with test=") from None
         return LabDataset(name, train, test_df, names, split_seed=seed)
     test_df = read_table(test, labels=names, text=text, label=label)   # unknown labels: named
     if "label" not in test_df.columns:
-        raise DataFormatError(f"{test}: no label column in the test file. Fix: give it the labels "
-                              f"of {path.name} ({names}), or pass label=<column>.")
+        raise fail(test, "no label column in the test file",
+                   f"give it the labels of {path.name} ({names}), or pass label=<column>")
     return LabDataset(name, train.reset_index(drop=True), test_df, names)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -21,9 +22,11 @@ import pandas as pd
 import torch
 
 from .anchors import headline_metric
-from .data import encode_labels
+from .data import encode_labels, load_dataset, subsample
 from .evaluation import encode_for_checkpoint
+from .experiments import load_runs, reference_runs_path
 from .metrics import classification_metrics, report
+from .pipeline import FAST_TEST, _slug
 from .tables import read_table
 from .text import fix_escapes
 from .training import load_checkpoint, predict
@@ -60,9 +63,6 @@ def saved_checkpoints(folder="checkpoints", *, runs: pd.DataFrame | None = None)
         Columns ``dataset, notebook, model, kind`` (``"labkit"`` or ``"hugging face"``),
         ``path`` and ``max_length`` (a transformer's tokens per text, from its run; else None).
     """
-    from .experiments import load_runs, reference_runs_path
-    from .pipeline import _slug
-
     folder = Path(folder)
     if runs is None:
         runs = pd.concat([load_runs(), load_runs(reference_runs_path())], ignore_index=True)
@@ -128,9 +128,6 @@ def evaluation_sets(datasets: dict, *, test_table: pd.DataFrame | None = None, t
         fast: CI's fast mode.
         seed: the fast-mode subsample.
     """
-    from .data import load_dataset, subsample
-    from .pipeline import FAST_TEST
-
     tests = {}
     for name, source in datasets.items():
         if test_table is not None and name == test_dataset:
@@ -148,7 +145,10 @@ def evaluation_sets(datasets: dict, *, test_table: pd.DataFrame | None = None, t
 
 @dataclass
 class CheckpointEvaluation:
-    """A saved model's predictions on a test set; ``metrics`` and ``report`` when it is labelled."""
+    """A saved model's predictions on a test set; ``metrics`` and ``report`` when it is labelled.
+
+    ``pred``, ``metrics`` and ``report`` are computed once, when first read.
+    """
     name: str
     path: Path
     labels: list[str]
@@ -156,16 +156,16 @@ class CheckpointEvaluation:
     probs: np.ndarray                   # (N, K) over ``labels``
     y_true: np.ndarray | None           # (N,) class ids; None for an unlabelled file
 
-    @property
+    @cached_property
     def pred(self) -> np.ndarray:
         return self.probs.argmax(axis=1)
 
-    @property
+    @cached_property
     def metrics(self) -> dict | None:
         """Accuracy, macro precision / recall / F1, AvgRec, F1^PN (None: no labels)."""
         return None if self.y_true is None else classification_metrics(self.y_true, self.pred, self.labels)
 
-    @property
+    @cached_property
     def report(self) -> pd.DataFrame | None:
         """Per-class precision, recall, F1 and support (None: no labels)."""
         return None if self.y_true is None else report(self.y_true, self.pred, self.labels)

@@ -17,11 +17,10 @@ from typing import Sequence
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
 from . import settings
-from .batching import SentenceDataset, collate, longest_first
+from .batching import SentenceDataset, longest_first, make_loader
 from .metrics import classification_metrics
 from .schedules import SCHEDULERS, make_scheduler, scheduler_interval  # noqa: F401 (SCHEDULERS re-exported)
 from .settings import device_name, pick_device
@@ -333,8 +332,7 @@ def predict(model: nn.Module, dataset: SentenceDataset, batch_size: int = 256,
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(device).eval()
     order = longest_first(dataset.lengths)
-    loader = DataLoader(dataset, batch_size, sampler=order, collate_fn=collate,
-                        pin_memory=device.type == "cuda")
+    loader = make_loader(dataset, batch_size, pin_memory=device.type == "cuda")   # longest first
     probs = []
     for x, lengths, _ in loader:
         with _autocast(device):

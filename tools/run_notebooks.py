@@ -139,7 +139,7 @@ def plan(names: list[str], estimates: dict[str, float], lanes: int = 2,
     alone = ALONE if alone is None else alone
     estimates = {n: estimates.get(n, DEFAULT_ESTIMATE) for n in names}
     order = priorities(names, estimates, reads)
-    pending, slots, running, now = list(names), [], [], 0.0
+    pending, slots, now = list(names), [], 0.0
     while pending:
         started = {s.notebook for s in slots}
         finished = {s.notebook for s in slots if s.end <= now}
@@ -248,17 +248,14 @@ def run(paths: list[Path], lanes: int, record: Path | None, estimates: dict | No
     if record is not None and not everything <= set(names):
         print(f"   not every notebook ran: {record} left as it was")
     elif record is not None:
+        from labkit.experiments import git_commit   # here: `make schedule` runs without labkit
+
         record.parent.mkdir(parents=True, exist_ok=True)
         record.write_text(json.dumps({
             "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "git_commit": _git_commit(), "lanes": lanes, "fast": os.environ.get("LABKIT_FAST") == "1",
+            "git_commit": git_commit(), "lanes": lanes, "fast": os.environ.get("LABKIT_FAST") == "1",
             "total_seconds": round(total, 1), "notebooks": rows}, indent=1) + "\n")
     return 0
-
-
-def _git_commit() -> str | None:
-    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    return out.stdout.strip() or None
 
 
 # --------------------------------------------------------------------------- README

@@ -206,8 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         declared = pyproject_url(_read(root / "pyproject.toml"))
         if args.repo:
             url, source = github_url(args.repo), "--repo"
-        elif origin_url(root):
-            url, source = origin_url(root), "the origin remote"
+        elif origin := origin_url(root):
+            url, source = origin, "the origin remote"
         else:
             url, source = github_url(declared), "pyproject.toml"
         changed = stamp(root, url, write_pyproject=url != declared)
