@@ -45,7 +45,7 @@ schedule:
 	@$(PYTHON) tools/run_notebooks.py --dry-run --lanes $(LANES) --record results/make_run.json $(NOTEBOOKS)
 
 readme: setup
-	$(BIN)/python -m labkit.experiments --readme README.md
+	$(BIN)/python -m labkit.readme --readme README.md
 	cp results/runs.jsonl labkit/reference_runs.jsonl  # the reference runs shipped with labkit
 	$(BIN)/python tools/run_notebooks.py --readme README.md --record results/make_run.json
 

@@ -23,14 +23,14 @@ import numpy as np
 import pandas as pd
 
 from . import experiments
+from .datasets import headline_metric, metric_name
 
-__all__ = ["Anchor", "ANCHORS", "SAME_TEST_SET", "CV10", "OTHER_SPLIT", "anchors", "headline_metric",
-           "notebook_results", "compare", "plot_comparison"]
+__all__ = ["Anchor", "ANCHORS", "SAME_TEST_SET", "CV10", "OTHER_SPLIT", "anchors", "notebook_results",
+           "compare", "plot_comparison"]
 
 SAME_TEST_SET, CV10, OTHER_SPLIT = "same test set", "10-fold CV", "other split"
 # The lab's split that each kind of anchor can be compared with (None: none of them).
 COMPARABLE_SPLIT = {SAME_TEST_SET: "test", CV10: "cv10", OTHER_SPLIT: None}
-METRIC_NAMES = {"accuracy": "accuracy", "macro_recall": "AvgRec (macro recall)", "f1_pn": "F1^PN"}
 
 
 @dataclass(frozen=True)
@@ -85,16 +85,6 @@ ANCHORS: tuple[Anchor, ...] = (
     Anchor("semeval2017a", "BERTweet", "macro_recall", 0.734, _SEMEVAL, SAME_TEST_SET,
            "Nguyen, Vu & Nguyen 2020, BERTweet (EMNLP demos); TweetEval's sentiment task"),
 )
-
-
-def headline_metric(dataset: str) -> str:
-    """The registry column a dataset is ranked by: accuracy for MR, macro recall (AvgRec) for SemEval.
-
-    >>> headline_metric("mr"), headline_metric("semeval2017a"), headline_metric("mine")
-    ('accuracy', 'macro_recall', 'accuracy')
-    """
-    metric = experiments.DEFAULT_METRIC.get(dataset, "accuracy")
-    return experiments.METRIC_ALIASES.get(metric, metric)
 
 
 def anchors(dataset: str | None = None, metric: str | None = None) -> pd.DataFrame:
@@ -248,7 +238,7 @@ def plot_comparison(table: pd.DataFrame, *, figsize_per_row: float = 0.32):
                           for n, s, k in zip(rows.name, rows.split, rows.kind)], fontsize=8)
         ax.grid(axis="x", alpha=0.3)
         ax.margins(x=0.08)
-        ax.set_xlabel(METRIC_NAMES.get(headline_metric(dataset), headline_metric(dataset)))
+        ax.set_xlabel(metric_name(headline_metric(dataset)))
         ax.set_title(f"{dataset}: the notebooks' runs against the published anchors")
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout()

@@ -9,8 +9,8 @@ on a user's own files, from a shell.
 ``train`` runs :func:`labkit.pipeline.prepare_task` and
 :func:`labkit.pipeline.run_experiment` (early stopping on validation, patience 5; the run is
 logged with notebook ``"cli"``) and saves one checkpoint file. ``evaluate`` and ``predict``
-only load that file: the labels, vocabulary, maximum length and tokenisation all come from
-it, and nothing is retrained. A bad input (missing file, bad checkpoint, malformed data
+only load that file with :mod:`labkit.checkpoints`: the labels, vocabulary, maximum length
+and tokenisation all come from it, and nothing is retrained. A bad input (missing file, bad checkpoint, malformed data
 file) prints one line to stderr and exits with status 2.
 
 The heavy imports (torch, pandas) happen inside the commands, so ``--help`` is quick.
@@ -120,7 +120,7 @@ def train(args: argparse.Namespace) -> None:
 
     out = _output_path(args.out)
     task = prepare_task(args.data, test=args.test, text=args.text_column, label=args.label_column,
-                        vectors=args.vectors, fast=args.fast, seed=args.seed)
+                        vectors=args.vectors, fast=args.fast, seed=args.seed, device=_device())
     run_name, class_name, model_kwargs = MODEL_CHOICES[args.model]
     epochs = args.epochs or (FAST_EPOCHS if args.fast else EPOCHS)
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".labkit-") as folder:
@@ -133,7 +133,7 @@ def train(args: argparse.Namespace) -> None:
     print(f"trained {experiment.name} on {task.name} ({len(task.train):,} texts, "
           f"{len(task.val):,} for validation): {fit.epochs} epochs, best {fit.best_epoch}, "
           f"{fit.seconds:.1f} s on {fit.device}")
-    print(f"saved {out}; logged to {runs_path()}")
+    print(f"saved {out}; logged to {runs_path(args.fast)}")
     if len(task.test):
         where = f"test file {args.test}" if args.test else "the held-out test split"
         print(f"{where} ({len(task.test):,} texts):")
@@ -148,23 +148,18 @@ def evaluate(args: argparse.Namespace) -> None:
         raise CliError(f"{args.test_path}: no label column, so nothing to evaluate against. Fix: "
                        f"name it (--label-column), or label the texts with 'python -m labkit "
                        f"predict {args.checkpoint} --file {args.test_path}'")
-    from .evaluation import encode_for_checkpoint
-    from .training import predict as predict_probs
+    from .data import encode_labels
 
-    dataset = encode_for_checkpoint(checkpoint, table.text, table.label)
-    pred = predict_probs(checkpoint.model, dataset)[1]
+    pred = checkpoint.predict(table.text)[1]
     print(f"{args.test_path} ({len(table):,} texts):")
-    print(metrics_block(dataset.labels, pred, checkpoint.labels))
+    print(metrics_block(encode_labels(table.label, checkpoint.labels), pred, checkpoint.labels))
 
 
 def predict(args: argparse.Namespace) -> None:
     """``predict``: one ``label<TAB>probability`` line per text, in input order."""
     texts = _texts(args)
     checkpoint = load(args.checkpoint)
-    from .evaluation import encode_for_checkpoint
-    from .training import predict as predict_probs
-
-    probs, pred = predict_probs(checkpoint.model, encode_for_checkpoint(checkpoint, texts))
+    probs, pred = checkpoint.predict(texts)
     for k, p in zip(pred, probs.max(axis=1)):
         print(f"{checkpoint.labels[k]}\t{p:.4f}")
 
@@ -175,10 +170,10 @@ def load(path):
     """A saved model, rebuilt on the GPU if there is one, else the CPU.
 
     Args:
-        path: a file saved by ``train`` (:func:`labkit.training.save_checkpoint`).
+        path: a file saved by ``train`` (:func:`labkit.checkpoints.save_checkpoint`).
 
     Returns:
-        The :class:`labkit.training.Checkpoint`.
+        The :class:`labkit.checkpoints.Checkpoint`.
 
     Raises:
         CliError: no such file, or not a labkit checkpoint.
@@ -187,10 +182,10 @@ def load(path):
     if not path.is_file():
         raise CliError(f"{path}: no such checkpoint. Fix: check the path, or save one with "
                        "'python -m labkit train ... --out FILE.pt'")
-    from .training import load_checkpoint
+    from .checkpoints import load_checkpoint
 
     try:
-        return load_checkpoint(path)
+        return load_checkpoint(path, device=_device())
     except Exception as err:   # torch's unpickling errors, a foreign state dict, a missing key
         reason = f"{type(err).__name__}: {err}"[:160]
         raise CliError(f"{path}: not a labkit checkpoint ({reason}). Fix: give a file saved by "
@@ -224,6 +219,13 @@ def metrics_block(y_true, pred, labels) -> str:
     m = classification_metrics(y_true, pred, labels)
     line = f"accuracy {m['accuracy']:.4f}  macro_f1 {m['macro_f1']:.4f}  macro_recall {m['macro_recall']:.4f}"
     return line + "\n" + report(y_true, pred, labels).to_string(float_format="{:.4f}".format)
+
+
+def _device():
+    """The device: env ``LABKIT_DEVICE``, else the best present (chosen once, passed on)."""
+    from .settings import pick_device
+
+    return pick_device()
 
 
 def _positive(value: str) -> int:

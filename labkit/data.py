@@ -1,6 +1,7 @@
-"""Datasets for the labs: the two built-in corpora, their downloads, splits and labels.
+"""Loading datasets: the built-in corpora (downloaded with checksums), a user's files, splits.
 
-Built-in datasets (see ``data/README.md`` for sources, licences and checksums):
+What each built-in dataset is -- its files, labels, loader and headline metric -- is its
+record in :mod:`labkit.datasets` (sources, licences and checksums: ``data/README.md``):
 
 * ``"mr"`` -- Pang & Lee (2005) sentence polarity: 5,331 positive and 5,331 negative
   movie-review sentences. The lab's split: the first 5,000 of each file train, the last
@@ -34,8 +35,10 @@ import numpy as np
 import pandas as pd
 
 from . import settings
+from .datasets import BASE_URL, BUILTIN, DatasetRecord, for_labels
+from .datasets import record as dataset_record
 from .tables import read_table
-from .textfiles import fail, read_text, unquote
+from .textfiles import fail
 
 __all__ = [
     "DownloadError",
@@ -55,43 +58,14 @@ class DownloadError(OSError):
     """A dataset file could not be fetched, or its SHA-256 did not match."""
 
 
-LABELS: dict[str, list[str]] = {
-    "mr": ["negative", "positive"],
-    "semeval2017a": ["negative", "neutral", "positive"],
-}
-
-BASE_URL = "https://raw.githubusercontent.com/slp-ntua/slp-labs/master/lab3/datasets/"
-
-# sha256sum of the reference copies (byte for byte the files in slp-ntua/slp-labs).
-_SHA256: dict[str, dict[str, str]] = {
-    "mr": {
-        "MR/rt-polarity.pos": "4134882974a28d0c7b5151256f0e33a6169984ee7372c279e673f1114f475d58",
-        "MR/rt-polarity.neg": "2d11cfbc790f1cd96d78339f41ce53ced1efa83cd22d37d6788fa3fe3d17e2fd",
-    },
-    "semeval2017a": {
-        "Semeval2017A/train_dev/dev/twitter-2016dev-A.tsv": "47bda81cb91db2bf92222a5f20742b5e3edc14eb391e74b882b284e5afd0c8bb",
-        "Semeval2017A/train_dev/dev/twitter-2016devtest-A.tsv": "c16686ebaa3b61770f4d4d2a60d051715146950faa93e039bb0aefb3523c3b38",
-        "Semeval2017A/train_dev/train/twitter-2013dev-A.tsv": "e402ab2e9bad766275ef5af490e2c3b0edca8236d60e6e69227589186bffd896",
-        "Semeval2017A/train_dev/train/twitter-2013test-A.tsv": "eb98d2342016eefda22dd563aa1ccde18aed399eeba572d8c963bbc56c196164",
-        "Semeval2017A/train_dev/train/twitter-2013train-A.tsv": "111969d156c516b40bd504fcedcca52bbd44ec24add6f59290eb94df9b9c392c",
-        "Semeval2017A/train_dev/train/twitter-2014sarcasm-A.tsv": "8321459374f88fc32b0b93da76c8740e7a3f30256886dbe9fcebb04b0ae8906f",
-        "Semeval2017A/train_dev/train/twitter-2014test-A.tsv": "d6aa09ca41031e3deefb7e5b2f74f53260ab374f993e2275d8e4ccec6b210253",
-        "Semeval2017A/train_dev/train/twitter-2015test-A.tsv": "54b3481924c025d31ac9669c049603b91035b40e8becd6629fb9476a6d9a62f4",
-        "Semeval2017A/train_dev/train/twitter-2015train-A.tsv": "29780e613f562a511fa427196503c3f95fea6c0298470e157deab88a0e0ed65e",
-        "Semeval2017A/train_dev/train/twitter-2016test-A.tsv": "c90ee3e9cca3c4b019cc45169190c0bcc1c9e2eda938527e31d12040798dc453",
-        "Semeval2017A/train_dev/train/twitter-2016train-A.tsv": "f49f65cf5e94b47d077ab7715d3d0a656c09b5c71608678a672d7378ef79c932",
-        "Semeval2017A/gold/SemEval2017-task4-test.subtask-A.english.txt": "ba92a90426d19ead3930e241e7babdb1ba8b57b6c34aada236d53d242ae38cd1",
-    },
-}
+#: name -> label names of each built-in dataset (from its record in :mod:`labkit.datasets`)
+LABELS: dict[str, list[str]] = {name: list(record.labels) for name, record in BUILTIN.items()}
 
 #: name -> [(path relative to the data folder, public URL, sha256), ...]
 DATASET_FILES: dict[str, list[tuple[str, str, str]]] = {
-    name: [(rel, BASE_URL + rel, sha) for rel, sha in files.items()]
-    for name, files in _SHA256.items()
+    name: [(rel, BASE_URL + rel, sha) for rel, sha in record.files.items()]
+    for name, record in BUILTIN.items()
 }
-
-MR_TRAIN_PER_CLASS = 5000
-SEMEVAL_TEST = "Semeval2017A/gold/SemEval2017-task4-test.subtask-A.english.txt"
 
 
 @dataclass(repr=False)
@@ -108,6 +82,11 @@ class LabDataset:
     test: pd.DataFrame
     labels: list[str]
     split_seed: int | None = None
+
+    @property
+    def record(self) -> DatasetRecord:
+        """The dataset's record: a built-in's, or one made from a file's labels (its headline metric)."""
+        return for_labels(self.name, self.labels)
 
     def __repr__(self) -> str:
         seed = "" if self.split_seed is None else f", split_seed={self.split_seed}"
@@ -205,47 +184,7 @@ _download = download  # load_dataset's `download` argument shadows the function
 # --------------------------------------------------------------------------- built-in datasets
 
 def _check_name(name: str) -> str:
-    key = name.lower()
-    if key not in LABELS:
-        raise ValueError(f"unknown dataset {name!r}; choose one of {sorted(LABELS)}")
-    return key
-
-
-def _load_mr(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    train, test = [], []
-    for label in LABELS["mr"]:
-        path = root / "MR" / f"rt-polarity.{label[:3]}"
-        lines = [line.strip() for line in read_text(path).split("\n") if line.strip()]
-        train += [(text, label) for text in lines[:MR_TRAIN_PER_CLASS]]
-        test += [(text, label) for text in lines[MR_TRAIN_PER_CLASS:]]
-    return (pd.DataFrame(train, columns=["text", "label"]),
-            pd.DataFrame(test, columns=["text", "label"]))
-
-
-def _read_semeval(path: Path) -> list[tuple[str, str, str]]:
-    """``(id, label, text)`` per line of ``id<TAB>label<TAB>text[<TAB>...]``."""
-    from labkit.text import fix_escapes
-
-    rows = []
-    for lineno, line in enumerate(read_text(path).split("\n"), start=1):
-        if not line.strip():
-            continue
-        parts = line.rstrip("\r").split("\t")
-        if len(parts) < 3 or parts[1] not in LABELS["semeval2017a"]:
-            raise fail(path, f"line {lineno} is not 'id<TAB>label<TAB>text' with a label in "
-                             f"{LABELS['semeval2017a']}: {line[:80]!r}", "re-download the dataset")
-        rows.append((parts[0], parts[1], fix_escapes(unquote(parts[2]))))
-    return rows
-
-
-def _load_semeval(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    base = root / "Semeval2017A"
-    train_files = sorted(base.glob("train_dev/**/*.tsv"), key=lambda p: p.relative_to(base).as_posix())
-    rows = [row for path in train_files for row in _read_semeval(path)]
-    train = pd.DataFrame(rows, columns=["id", "label", "text"]).drop_duplicates("id", keep="first")
-    test = pd.DataFrame(_read_semeval(root / SEMEVAL_TEST), columns=["id", "label", "text"])
-    return (train[["text", "label"]].reset_index(drop=True),
-            test[["text", "label"]].reset_index(drop=True))
+    return dataset_record(name).name
 
 
 def load_dataset(source: str | os.PathLike, data_dir: str | os.PathLike | None = None, *,
@@ -310,9 +249,9 @@ def _load_builtin(key: str, data_dir, download: bool) -> LabDataset:
             f"LABKIT_DATA_DIR to a folder that holds them.")
     if missing:
         _download(key, dest=root)
-    loader = _load_mr if key == "mr" else _load_semeval
-    train, test = loader(root)
-    return LabDataset(key, train, test, list(LABELS[key]))
+    record = BUILTIN[key]
+    train, test = record.loader(root)
+    return LabDataset(key, train, test, list(record.labels))
 
 
 def _load_file(path: Path, *, test, text, label, labels, test_size: float, seed: int,

@@ -1,6 +1,6 @@
 """Trained models on new texts: the probe, a user's test file, a handed-out test file.
 
-Every notebook ends with these steps; :mod:`labkit.pipeline` re-exports them. The models
+Every notebook ends with these steps. The models
 are those of :mod:`labkit.models` trained on a :class:`labkit.pipeline.Task`, or any
 classifier given as a function from texts to predicted class ids (notebooks 06 and 07
 pass their Hugging Face models that way).
@@ -16,47 +16,34 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .batching import SentenceDataset
 from .data import encode_labels
 from .metrics import classification_metrics
 from .tables import read_table
-from .text import fix_escapes, tokenize
 from .training import predict
 
 if TYPE_CHECKING:
     from .pipeline import Task
 
-__all__ = ["predict_texts", "encode_for_checkpoint", "evaluate_file", "evaluate_handed_out",
-           "warn_single_class"]
+__all__ = ["PROBE_SENTENCES", "predict_texts", "evaluate_file", "evaluate_handed_out", "warn_single_class"]
 
 
-def predict_texts(model, task: Task, texts: list[str]) -> pd.DataFrame:
+#: The probe sentences every notebook classifies at its end: praise, a pan, a negation,
+#: a tweet with an emoticon, and a neutral fact.
+PROBE_SENTENCES = ["a gorgeous , witty , seductive movie .", "the plot is paper-thin and the acting is worse .",
+         "not bad at all", "I can't believe how boring this was :(", "the film opens on friday ."]
+
+
+def predict_texts(model, task: Task, texts: list[str] = PROBE_SENTENCES) -> pd.DataFrame:
     """The ``predict_sentiment`` probe: label and probability for each typed sentence.
 
     Args:
         model: a trained model of :mod:`labkit.models`.
         task: the task it was trained on (its vocabulary encodes the texts).
-        texts: sentences to classify.
+        texts: sentences to classify (default :data:`PROBE_SENTENCES`).
     """
     probs, pred = predict(model, task.encode(texts))
     return pd.DataFrame({"text": texts, "label": [task.labels[i] for i in pred],
                          "probability": probs.max(axis=1).round(3)})
-
-
-def encode_for_checkpoint(checkpoint, texts, labels=None):
-    """Texts encoded as the checkpoint's model was trained, ready for :func:`labkit.training.predict`.
-
-    Args:
-        checkpoint: a :class:`labkit.training.Checkpoint`: its tokenisation settings,
-            vocabulary and maximum length (``config["max_length"]``) are used.
-        texts: the texts.
-        labels: their label names (become the checkpoint's class ids), or None.
-    """
-    options = dict(checkpoint.tokenization)
-    clean = fix_escapes if options.pop("fix_escapes", True) else str
-    ids = [checkpoint.vocab.encode(tokenize(clean(text), **options)) for text in texts]
-    y = None if labels is None else encode_labels(labels, checkpoint.labels)
-    return SentenceDataset(ids, y, checkpoint.config.get("max_length"))
 
 
 def evaluate_file(path, models: dict, task: Task | None = None, *, labels=None) -> pd.DataFrame:

@@ -12,8 +12,9 @@ row; older records without one count as one execution per ``git_commit``. The co
 registry ships inside the package (``reference_runs.jsonl``), so ``leaderboard(reference=True)``
 compares with every notebook's reference run even in a fresh Colab runtime.
 
-Fast runs (env ``LABKIT_FAST=1``, as in CI) go to ``results/runs-fast.jsonl`` so they
-never touch the committed registry; env ``LABKIT_RUNS`` names any other file.
+Fast runs (a task prepared with ``fast=True``, as CI's notebooks are) go to
+``results/runs-fast.jsonl`` so they never touch the committed registry; env ``LABKIT_RUNS``
+names any other file. Readers take the registry as ``path`` (a notebook passes ``PARAMS.runs``).
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ from pathlib import Path
 import pandas as pd
 
 from . import settings
+from .datasets import METRIC_ALIASES, headline_metric
 
 __all__ = ["runs_path", "git_commit", "run_id", "log_run", "select", "load_runs", "leaderboard",
-           "best_on_validation", "reference_runs_path"]
+           "side_by_side", "best_on_validation", "reference_runs_path"]
 
 RECORD_FIELDS = [
     "timestamp", "notebook", "dataset", "model", "split", "metrics", "config", "epochs",
@@ -42,9 +44,6 @@ LEADERBOARD_COLUMNS = [
     "dataset", "notebook", "model", "split", "accuracy", "macro_f1", "macro_recall", "f1_pn",
     "epochs", "seconds", "n_params", "device", "seed",
 ]
-# The metric each dataset's results are ranked by (SemEval-2017 4A: AvgRec).
-DEFAULT_METRIC = {"mr": "accuracy", "semeval2017a": "avg_rec"}
-METRIC_ALIASES = {"avg_rec": "macro_recall"}
 # The committed registry, shipped as package data (a copy of results/runs.jsonl that
 # ``make readme`` refreshes), so a fresh runtime can compare with the reference runs.
 REFERENCE_RUNS = Path(__file__).with_name("reference_runs.jsonl")
@@ -71,13 +70,17 @@ def _project_root(start: Path | None = None) -> Path:
     return start
 
 
-def runs_path() -> Path:
+def runs_path(fast: bool = False) -> Path:
     """Where runs are logged: env ``LABKIT_RUNS``, else ``<project root>/results/runs.jsonl``
-    (``runs-fast.jsonl`` when env ``LABKIT_FAST`` is ``1``); the root is the nearest folder
-    up from the working directory whose pyproject.toml names labkit, else the working directory."""
+    (``runs-fast.jsonl`` for fast-mode runs); the root is the nearest folder up from the
+    working directory whose pyproject.toml names labkit, else the working directory.
+
+    Args:
+        fast: the registry of fast-mode runs (CI's subsampled data), kept apart from full runs.
+    """
     if settings.runs_file() is not None:
         return settings.runs_file()
-    name = "runs-fast.jsonl" if settings.fast() else "runs.jsonl"
+    name = "runs-fast.jsonl" if fast else "runs.jsonl"
     return _project_root() / "results" / name
 
 
@@ -120,8 +123,9 @@ def _jsonable(value):
 
 def log_run(*, notebook: str, dataset: str, model: str, metrics: dict, config: dict,
             epochs: int | None, seconds: float, device: str, seed: int | None, split: str = "test",
-            n_params: int | None = None, selected: bool = False, path: str | Path | None = None) -> dict:
-    """Append one run as a JSON line to ``path`` (default :func:`runs_path`); return it.
+            n_params: int | None = None, selected: bool = False, fast: bool = False,
+            path: str | Path | None = None) -> dict:
+    """Append one run as a JSON line to ``path`` (default :func:`runs_path` of ``fast``); return it.
 
     Args:
         notebook: the notebook that ran it.
@@ -136,7 +140,8 @@ def log_run(*, notebook: str, dataset: str, model: str, metrics: dict, config: d
         split: ``"test"``, or e.g. ``"cv10"`` for a cross-validation mean.
         n_params: trainable parameters.
         selected: the run the notebook carries forward, chosen on validation (see :func:`select`).
-        path: the registry file.
+        fast: a fast-mode run (subsampled data): recorded, and logged to the fast registry.
+        path: the registry file (default: :func:`runs_path` of ``fast``).
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "runs.jsonl"
@@ -150,10 +155,10 @@ def log_run(*, notebook: str, dataset: str, model: str, metrics: dict, config: d
         "notebook": notebook, "dataset": dataset, "model": model, "split": split,
         "metrics": dict(metrics), "config": dict(config), "epochs": epochs,
         "seconds": round(float(seconds), 3), "device": str(device), "seed": seed,
-        "n_params": n_params, "git_commit": git_commit(), "fast": settings.fast(),
+        "n_params": n_params, "git_commit": git_commit(), "fast": bool(fast),
         "run_id": run_id(), "selected": bool(selected),
     })
-    _append(record, path)
+    _append(record, path if path is not None else runs_path(fast))
     return record
 
 
@@ -191,7 +196,8 @@ def select(record, path: str | Path | None = None) -> dict:
     Args:
         record: the run: a row of :func:`best_on_validation` or :func:`load_runs`, or a
             record as :func:`log_run` returns it (``Experiment.record``).
-        path: the registry (default :func:`runs_path`).
+        path: the registry (default: the one the run was logged to, :func:`runs_path` of its
+            ``fast``).
 
     Returns:
         The selected record.
@@ -199,7 +205,7 @@ def select(record, path: str | Path | None = None) -> dict:
     Raises:
         ValueError: no such run in the registry.
     """
-    path = Path(path) if path is not None else runs_path()
+    path = Path(path) if path is not None else runs_path(_is_true(record.get("fast")))
     key = {k: record[k] for k in KEY}
     wanted = record.get("run_id")
     wanted = None if wanted is None or pd.isna(wanted) else wanted
@@ -212,6 +218,11 @@ def select(record, path: str | Path | None = None) -> dict:
         found = {**found, "selected": True}
         _append(found, path)
     return found
+
+
+def _is_true(value) -> bool:
+    """A record's ``fast`` as a bool: True, numpy's True or 1 (a missing value: False)."""
+    return str(value).lower() in ("true", "1")
 
 
 def load_runs(path: str | Path | None = None) -> pd.DataFrame:
@@ -256,6 +267,14 @@ def _metric_column(df: pd.DataFrame, metric: str) -> pd.Series:
     if alias in df:
         values = values.fillna(df[alias])
     return pd.to_numeric(values, errors="coerce")
+
+
+def _labels(runs: pd.DataFrame) -> list[str] | None:
+    """The label names a dataset's runs logged in their config (None for older runs)."""
+    for config in runs["config"]:
+        if isinstance(config, dict) and config.get("labels"):
+            return list(config["labels"])
+    return None
 
 
 def reference_runs_path() -> Path:
@@ -312,8 +331,9 @@ def leaderboard(path: str | Path | None = None, notebook: str | list[str] | None
         path: the registry (default :func:`runs_path`).
         notebook: keep this notebook's runs (or these notebooks').
         dataset: keep this dataset's runs (or these datasets').
-        metric: rank by it; default per dataset its headline metric (accuracy for mr,
-            AvgRec for semeval2017a, else accuracy).
+        metric: rank by it; default per dataset its headline metric
+            (:func:`labkit.datasets.headline_metric`: accuracy for mr, AvgRec for
+            semeval2017a, for a file of your own by its number of labels).
         latest: keep only the last logged run of each (notebook, dataset, model, split),
             so re-running a cell replaces its row.
         contains: keep the models whose name contains this text (or any of these).
@@ -337,7 +357,7 @@ def leaderboard(path: str | Path | None = None, notebook: str | list[str] | None
         df = df.drop_duplicates([*KEY, *(["source"] * reference)], keep="last")
     score = pd.Series(float("nan"), index=df.index)
     for name, group in df.groupby("dataset", sort=False):
-        score[group.index] = _metric_column(group, metric or DEFAULT_METRIC.get(name, "accuracy"))
+        score[group.index] = _metric_column(group, metric or headline_metric(name, _labels(group)))
     df = df.assign(_score=score).sort_values(
         ["dataset", "_score"], ascending=[True, False], kind="stable", na_position="last"
     )
@@ -351,6 +371,26 @@ def leaderboard(path: str | Path | None = None, notebook: str | list[str] | None
     df = df.reindex(columns=columns).reset_index(drop=True)
     whole = {c: "Int64" for c in ("epochs", "n_params") if c in df}
     return df.astype(whole)  # whole numbers, blanks allowed
+
+
+def side_by_side(path, dataset: str, notebooks: list[str], *, also: list[str] = (),
+                 metrics: list[str] = ("accuracy", "macro_f1", "macro_recall")) -> pd.DataFrame:
+    """The test-set runs of ``notebooks`` on ``dataset`` (the latest execution of each), with the
+    runs named in ``also`` from any notebook beside them, best first on the headline metric.
+
+    Args:
+        path: the registry (a notebook passes ``PARAMS.runs``).
+        dataset: the dataset.
+        notebooks: the notebooks whose runs are shown.
+        also: names of other runs to show, e.g. ``["TF-IDF 1-2gram + LogReg"]``.
+        metrics: the metric columns; ``f1_pn`` is added where the headline metric is macro recall.
+    """
+    columns = ["notebook", "model", *metrics, "f1_pn", "seconds", "n_params"]
+    board = leaderboard(path, dataset=dataset, split="test", current=True, columns=[*columns, "config"])
+    board = board[board.notebook.isin(notebooks) | board.model.isin(list(also))]
+    if headline_metric(dataset, _labels(board)) != "macro_recall":
+        columns.remove("f1_pn")
+    return board[columns].reset_index(drop=True)
 
 
 def best_on_validation(path: str | Path | None = None, notebook: str | None = None,
@@ -383,14 +423,3 @@ def best_on_validation(path: str | Path | None = None, notebook: str | None = No
         raise ValueError(f"no run of notebook {notebook!r} on dataset {dataset!r} has a logged "
                          f"{metric!r} (with contains={contains!r}); run the experiment cells first")
     return df.loc[scores.idxmax()]
-
-
-def main(argv=None) -> None:
-    """``python -m labkit.experiments --readme README.md``: see :func:`labkit.readme.main`."""
-    from .readme import main as readme_main
-
-    readme_main(argv)
-
-
-if __name__ == "__main__":
-    main()

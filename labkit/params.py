@@ -23,8 +23,10 @@ import pandas as pd
 import torch
 
 from . import settings
-from .data import LABELS, load_dataset
+from .data import load_dataset
+from .datasets import BUILTIN
 from .embeddings import PACKAGED
+from .experiments import runs_path
 from .tables import read_table
 
 __all__ = ["ParameterError", "NotebookParams", "resolve", "parse_datasets"]
@@ -53,9 +55,33 @@ class NotebookParams:
     test_path: Path | None
     test_dataset: str
     test_table: pd.DataFrame | None     # the test file, read once (None: no file)
+    runs: Path                          # the run registry of this mode (fast runs apart)
     evaluates: bool = True              # the notebook evaluates on a handed-out test file
     grid_dataset: str | None = None
     cv_folds: int | None = None
+
+    def prepare_tasks(self, *, quiet: bool = False, **options) -> dict:
+        """Every dataset of ``datasets`` prepared with this notebook's vectors, mode, seed and
+        device (:func:`labkit.pipeline.prepare_task`); one line each says its split sizes.
+
+        Args:
+            quiet: do not print the sizes.
+            **options: other arguments of :func:`labkit.pipeline.prepare_task`, e.g. ``max_length``.
+
+        Returns:
+            Dataset name -> its :class:`labkit.pipeline.Task`.
+        """
+        from .pipeline import prepare_task
+
+        common = {"vectors": self.vectors, "fast": self.fast, "seed": self.seed,
+                     "device": self.device, **options}
+        tasks = {name: prepare_task(source, name=name, **common) for name, source in self.datasets.items()}
+        for name, task in tasks.items():
+            if not quiet:
+                print(f"{name}: {len(task.train):,} train / {len(task.val):,} validation / "
+                      f"{len(task.test):,} test; {len(task.vocab):,} words in the vocabulary, "
+                      f"max length {task.max_length}")
+        return tasks
 
     def summary(self) -> str:
         """One short paragraph: datasets, mode, epochs, vectors, device, test file."""
@@ -98,25 +124,25 @@ def parse_datasets(datasets, *, files: bool = True) -> dict[str, str | Path]:
     entries = list(datasets.items()) if isinstance(datasets, Mapping) else [
         tuple(part.split("=", 1)) if "=" in str(part) else (part, part) for part in datasets]
     if not entries:
-        raise ParameterError(f"DATASETS is empty; choose among {sorted(LABELS)}")
+        raise ParameterError(f"DATASETS is empty; choose among {sorted(BUILTIN)}")
     parsed: dict[str, str | Path] = {}
     for name, source in entries:
         name, builtin = str(name).strip().lower(), str(source).strip().lower()
         if name in parsed:
             raise ParameterError(f"DATASETS names {name!r} twice; give each dataset once")
-        if isinstance(source, str) and builtin == name and name in LABELS:
+        if isinstance(source, str) and builtin == name and name in BUILTIN:
             parsed[name] = name
             continue
         if builtin == name:
             raise ParameterError(
-                f"unknown dataset {name!r} in DATASETS; choose among {sorted(LABELS)} (any case)"
+                f"unknown dataset {name!r} in DATASETS; choose among {sorted(BUILTIN)} (any case)"
                 + (", or your own labelled file as name=path, e.g. 'mine=data/mine.csv'" if files else ""))
         if not files:
             raise ParameterError(f"DATASETS entry {name}={source}: this notebook takes the built-in "
-                                 f"datasets only, {sorted(LABELS)}")
-        if name in LABELS or not _NAME.match(name):
+                                 f"datasets only, {sorted(BUILTIN)}")
+        if name in BUILTIN or not _NAME.match(name):
             raise ParameterError(f"DATASETS entry {name}={source}: name your file with letters, digits, "
-                                 f"'-' or '_', other than the built-in {sorted(LABELS)}")
+                                 f"'-' or '_', other than the built-in {sorted(BUILTIN)}")
         path = Path(str(source).strip()).expanduser()
         load_dataset(path, name=name)        # a missing, malformed or unlabelled file stops here
         parsed[name] = path
@@ -166,8 +192,9 @@ def resolve(datasets, *, fast: bool = False, seed: int = 42, epochs: int | None 
             quiet: bool = False) -> NotebookParams:
     """Derive and check a notebook's parameters; print one summary.
 
-    Also makes the package follow ``FAST``: it sets env ``LABKIT_FAST``, so the runs of a
-    fast notebook go to ``results/runs-fast.jsonl`` even when ``FAST`` came from papermill.
+    Nothing is written to the environment: ``fast`` and the device are passed on explicitly
+    (to :func:`labkit.pipeline.prepare_task`), and ``runs`` is the registry of this mode
+    (``results/runs-fast.jsonl`` for fast runs).
 
     Args:
         datasets: ``DATASETS``: built-in names (any case) and ``name=path`` entries for a
@@ -195,7 +222,6 @@ def resolve(datasets, *, fast: bool = False, seed: int = 42, epochs: int | None 
     if fast not in (True, False) or isinstance(seed, bool) or not isinstance(seed, int):
         raise ParameterError(f"FAST = {fast!r} must be True or False and SEED = {seed!r} a whole number")
     fast = bool(fast)
-    settings.set_fast(fast)
     parsed = parse_datasets(datasets, files=files)
     test_dataset = _choose(test_dataset, parsed, "TEST_DATASET")
     if full_epochs is not None:
@@ -208,6 +234,7 @@ def resolve(datasets, *, fast: bool = False, seed: int = 42, epochs: int | None 
         table = read_table(path, labels=source if isinstance(source, str) else None)
     params = NotebookParams(
         datasets=parsed, fast=fast, seed=seed, epochs=epochs, device=settings.pick_device(device),
+        runs=runs_path(fast),
         vectors=vectors, test_path=path, test_dataset=test_dataset, test_table=table,
         evaluates=test_path is not None,
         grid_dataset=None if grid_dataset is None else _choose(grid_dataset, parsed, "GRID_DATASET"),

@@ -4,7 +4,8 @@ Notebook 00 walks through these steps one cell at a time; the later notebooks ca
 :func:`prepare_task` and :func:`run_experiment` so each experiment cell stays one call
 that a student can change and re-run. Every run's registry record holds its model and
 training arguments, so :func:`rerun` can train it again, on the same or another dataset.
-Evaluating trained models on new texts and files is in :mod:`labkit.evaluation`.
+Evaluating trained models on new texts and files is in :mod:`labkit.evaluation`; how texts
+become ids, and saving a trained model, in :mod:`labkit.checkpoints`.
 """
 from __future__ import annotations
 
@@ -18,24 +19,29 @@ import numpy as np
 import pandas as pd
 
 from .batching import SentenceDataset, make_loader
-from .data import encode_labels, load_dataset, subsample, train_val_split
+from .checkpoints import TOKENIZATION, encode_texts, encode_tokens, save_checkpoint, tokenize_texts
+from .data import load_dataset, subsample, train_val_split
+from .datasets import DatasetRecord, for_labels
 from .embeddings import Vocab, build_vocab, load_word_vectors
-from .evaluation import evaluate_file, evaluate_handed_out, predict_texts
 from .experiments import log_run
 from .metrics import classification_metrics
-from .models import count_parameters
-from .text import fix_escapes, tokenize
-from .training import FitResult, fit, predict, save_checkpoint, set_seed
+from .models import MODELS, count_parameters
+from .training import FitResult, fit, predict, set_seed
 
 __all__ = ["Task", "prepare_task", "make_task", "Experiment", "run_experiment", "run_settings", "rerun",
-           "cross_validate", "predict_texts", "evaluate_file", "evaluate_handed_out"]
+           "cross_validate"]
 
 FAST_TRAIN, FAST_TEST = 2000, 500
 
 
 @dataclass
 class Task:
-    """One dataset made ready for training: splits as datasets, vocab and embeddings."""
+    """One dataset made ready for training: splits as datasets, vocab and embeddings.
+
+    ``fast`` (subsampled data) and ``device`` (where its models train; None: the best
+    present) travel with the task, so every run of it is logged to the right registry and
+    trains where the notebook's parameters say.
+    """
     name: str
     labels: list[str]
     vocab: Vocab
@@ -48,17 +54,30 @@ class Task:
     val_df: pd.DataFrame
     test_df: pd.DataFrame
     split_seed: int | None = None     # the seed of the test split of a file without test= (None: fixed)
+    fast: bool = False                # subsampled for a quick run; logged to the fast registry
+    device: str | None = None         # where its models train (None: labkit.settings.pick_device)
+    tokenization: dict = field(default_factory=lambda: dict(TOKENIZATION))
+
+    @property
+    def record(self) -> DatasetRecord:
+        """The dataset's record: its headline metric (``task.record.metric``) and labels."""
+        return for_labels(self.name, self.labels)
 
     def encode(self, texts, labels=None) -> SentenceDataset:
-        """Clean, tokenise and index new texts with this task's vocabulary.
+        """Clean, tokenise and index new texts as the training texts were.
 
         Args:
             texts: the sentences.
             labels: their label names, or None for unlabelled texts.
         """
-        ids = [self.vocab.encode(tokenize(fix_escapes(t))) for t in texts]
-        y = None if labels is None else encode_labels(pd.Series(labels), self.labels)
-        return SentenceDataset(ids, y, self.max_length)
+        return encode_texts(list(texts), self.vocab, self.max_length, labels=labels,
+                            label_names=self.labels, recipe=self.tokenization)
+
+    def examples(self, shortest: int, longest: int, n: int = 1) -> list[int]:
+        """The first ``n`` test sentences with ``shortest`` to ``longest`` tokens (their indices),
+        e.g. a short sentence whose attention map fits on a slide."""
+        fits = [i for i, length in enumerate(self.test.lengths) if shortest <= length <= longest]
+        return fits[:n]
 
     def loaders(self, batch_size: int = 64, seed: int = 0, bucket: bool = True,
                 exact_length: bool = False):
@@ -79,7 +98,7 @@ class Task:
 def prepare_task(source, *, name: str | None = None, test=None, text=None, label=None, labels=None,
                  vectors="glove-6b-50d", max_length: int | None = None, fast: bool = False,
                  seed: int = 0, val_size: float = 0.1, data_dir=None, test_size: float = 0.2,
-                 split_seed: int = 0) -> Task:
+                 split_seed: int = 0, device=None) -> Task:
     """Load a dataset (built-in, or a labelled file of your own) and make it a :class:`Task`.
 
     A notebook passes each entry of ``DATASETS`` as :func:`labkit.params.resolve` returns
@@ -103,6 +122,7 @@ def prepare_task(source, *, name: str | None = None, test=None, text=None, label
         data_dir: where the built-in datasets' files are (default: ``LABKIT_DATA_DIR``, a download).
         test_size: a file without ``test``: the share split off for testing.
         split_seed: a file without ``test``: the seed of that split.
+        device: where the task's models train (None: :func:`labkit.settings.pick_device`).
     """
     data = load_dataset(source, data_dir=data_dir, test=test, text=text, label=label, labels=labels,
                         test_size=test_size, seed=split_seed)
@@ -111,7 +131,8 @@ def prepare_task(source, *, name: str | None = None, test=None, text=None, label
         train_df, test_df = subsample(train_df, FAST_TRAIN, seed), subsample(test_df, FAST_TEST, seed)
     task = make_task(name or data.name, data.labels, train_df, test_df, vectors=vectors,
                      max_length=max_length, seed=seed, val_size=val_size)
-    task.split_seed = data.split_seed
+    task.split_seed, task.fast = data.split_seed, fast
+    task.device = None if device is None else str(device)
     return task
 
 
@@ -135,21 +156,19 @@ def make_task(name: str, labels: list[str], train_df: pd.DataFrame, test_df: pd.
     if isinstance(vectors, (str, os.PathLike)):
         vectors = load_word_vectors(vectors)
 
-    train_tokens = [tokenize(t) for t in train_df.text]
-    vocab, embeddings = build_vocab(train_tokens, vectors, seed=seed)
+    tokens = {split: tokenize_texts(df.text, TOKENIZATION)
+              for split, df in [("train", train_df), ("val", val_df), ("test", test_df)]}
+    vocab, embeddings = build_vocab(tokens["train"], vectors, seed=seed)
     if max_length is None:
-        max_length = int(np.percentile([len(t) for t in train_tokens], 99))
+        max_length = int(np.percentile([len(t) for t in tokens["train"]], 99))
 
-    def as_dataset(tokens, df):
-        ids = [vocab.encode(t) for t in tokens]
-        return SentenceDataset(ids, encode_labels(df.label, labels), max_length)
+    def as_dataset(split, df):
+        return encode_tokens(tokens[split], vocab, max_length, labels=df.label, label_names=labels)
 
     return Task(
-        name=name, labels=list(labels), vocab=vocab, embeddings=embeddings,
-        max_length=max_length,
-        train=as_dataset(train_tokens, train_df),
-        val=as_dataset([tokenize(t) for t in val_df.text], val_df),
-        test=as_dataset([tokenize(t) for t in test_df.text], test_df),
+        name=name, labels=list(labels), vocab=vocab, embeddings=embeddings, max_length=max_length,
+        train=as_dataset("train", train_df), val=as_dataset("val", val_df),
+        test=as_dataset("test", test_df),
         train_df=train_df, val_df=val_df, test_df=test_df.reset_index(drop=True),
     )
 
@@ -171,6 +190,18 @@ class Experiment:
     checkpoint: Path | None = None
     record: dict | None = None
 
+    def summary(self) -> str:
+        """One line: the test metrics and the best epoch.
+
+        >>> fit = FitResult(history=[{}, {}, {}], best_epoch=2)
+        >>> Experiment("m", None, fit, {"accuracy": 0.8, "macro_f1": 0.79, "macro_recall": 0.785},
+        ...            None).summary()
+        'test accuracy 0.800, macro F1 0.790, macro recall 0.785 (best epoch 2 of 3)'
+        """
+        m = self.metrics
+        return (f"test accuracy {m['accuracy']:.3f}, macro F1 {m['macro_f1']:.3f}, macro recall "
+                f"{m['macro_recall']:.3f} (best epoch {self.fit.best_epoch} of {self.fit.epochs})")
+
 
 LOADER_KEYS = ("batch_size", "exact_length", "bucket")   # fit_kwargs that go to Task.loaders
 FIT_DEFAULTS = {"epochs": 20, "batch_size": 64}
@@ -179,7 +210,8 @@ PYTHON_OBJECT = "python_object"   # how a function in fit_kwargs is logged: {"py
 
 def run_experiment(task: Task, name: str, model_class, model_kwargs: dict | None = None,
                    fit_kwargs: dict | None = None, *, notebook: str, seed: int = 0,
-                   checkpoint_dir=None, log: bool = True, selected: bool = False) -> Experiment:
+                   checkpoint_dir=None, log: bool = True, selected: bool = False,
+                   split: str = "test", config: dict | None = None) -> Experiment:
     """Seed, build ``model_class(n_classes, embeddings, **model_kwargs)``, train, test, log.
 
     Safe to re-run: the same seed gives the same model. A model whose constructor takes
@@ -202,10 +234,15 @@ def run_experiment(task: Task, name: str, model_class, model_kwargs: dict | None
         checkpoint_dir: where to save the trained model (None: not saved).
         log: append the run to the registry.
         selected: mark it as the run the notebook carries forward, chosen on validation.
+        split: the split it is scored on: ``"test"``, or ``"val"`` for a run that must not
+            see the test set (a tuning trial; its metrics are logged as ``val_*``).
+        config: entries added to the logged config, e.g. a tuning trial's parameters.
 
     Returns:
-        The :class:`Experiment`: model, history, test metrics and probabilities, config.
+        The :class:`Experiment`: model, history, metrics and probabilities on ``split``, config.
     """
+    if split not in ("test", "val"):
+        raise ValueError(f"split={split!r}: score a run on 'test' or on 'val'")
     model_kwargs = dict(model_kwargs or {})
     fit_kwargs = {**FIT_DEFAULTS, **(fit_kwargs or {})}
     loader_kwargs = {k: v for k, v in fit_kwargs.items() if k in LOADER_KEYS}
@@ -218,29 +255,39 @@ def run_experiment(task: Task, name: str, model_class, model_kwargs: dict | None
     model = model_class(len(task.labels), task.embeddings, **build_kwargs)
     train_loader, val_loader = task.loaders(seed=seed, **loader_kwargs)
     start = time.perf_counter()
-    result = fit(model, train_loader, val_loader, labels=task.labels, **train_kwargs)
-    probs, pred = predict(model, task.test)
+    result = fit(model, train_loader, val_loader, labels=task.labels, device=task.device, **train_kwargs)
+    scored = task.test if split == "test" else task.val
+    probs, pred = predict(model, scored)
     seconds = time.perf_counter() - start
-    metrics = classification_metrics(np.asarray(task.test.labels), pred, task.labels)
+    metrics = classification_metrics(np.asarray(scored.labels), pred, task.labels)
 
     config = {"model_class": model_class.__name__, "model_kwargs": _describe(model_kwargs),
               "fit_kwargs": _describe(fit_kwargs), "max_length": task.max_length,
-              "best_epoch": result.best_epoch,
-              **({"split_seed": task.split_seed} if task.split_seed is not None else {})}
+              "best_epoch": result.best_epoch, "labels": list(task.labels),
+              **({"split_seed": task.split_seed} if task.split_seed is not None else {}),
+              **(config or {})}
     experiment = Experiment(name, model, result, metrics, probs, config)
     if checkpoint_dir is not None:
         experiment.checkpoint = save_checkpoint(
             Path(checkpoint_dir) / task.name / f"{_slug(name)}.pt", model,
             model_kwargs={"output_size": len(task.labels), **build_kwargs},
-            vocab=task.vocab, labels=task.labels, config=config)
+            vocab=task.vocab, labels=task.labels, config=config, tokenization=task.tokenization)
     if log:
-        best = result.history[result.best_epoch - 1] if result.history else {}
-        val = {k: v for k, v in best.items() if k in ("val_accuracy", "val_macro_f1")}
         experiment.record = log_run(
-            notebook=notebook, dataset=task.name, model=name, metrics={**metrics, **val}, config=config,
-            epochs=result.epochs, seconds=seconds, device=result.device, seed=seed,
-            n_params=count_parameters(model), selected=selected)
+            notebook=notebook, dataset=task.name, model=name, split=split,
+            metrics=_logged_metrics(metrics, result, split), config=config, epochs=result.epochs,
+            seconds=seconds, device=result.device, seed=seed, n_params=count_parameters(model),
+            selected=selected, fast=task.fast)
     return experiment
+
+
+def _logged_metrics(metrics: dict, result: FitResult, split: str) -> dict:
+    """A test run logs its test metrics and the validation metrics of its best epoch;
+    a validation run its metrics as ``val_*``."""
+    if split == "val":
+        return {f"val_{k}": v for k, v in metrics.items()}
+    best = result.history[result.best_epoch - 1] if result.history else {}
+    return {**metrics, **{k: v for k, v in best.items() if k in ("val_accuracy", "val_macro_f1")}}
 
 
 def run_settings(record, model_kwargs: dict | None = None,
@@ -264,8 +311,6 @@ def run_settings(record, model_kwargs: dict | None = None,
             older labkit), names an unknown model, or was trained with a function that is
             not given again in ``fit_kwargs``.
     """
-    from .models import MODELS
-
     model = record["model"]
     config = record["config"]
     if not isinstance(config, dict) or "fit_kwargs" not in config:
@@ -321,7 +366,8 @@ def rerun(record, task: Task, *, name: str | None = None, notebook: str | None =
 def cross_validate(source, name: str, model_class, model_kwargs: dict | None = None,
                    fit_kwargs: dict | None = None, *, notebook: str, folds: int = 10, seed: int = 0,
                    fast: bool = False, vectors="glove-6b-50d", dataset_name: str | None = None,
-                   test=None, text=None, label=None, labels=None, data_dir=None) -> pd.DataFrame:
+                   test=None, text=None, label=None, labels=None, data_dir=None,
+                   device=None) -> pd.DataFrame:
     """k-fold cross-validation over the whole dataset (training and test splits together).
 
     Each fold builds its own vocabulary from its training part, holds out validation for
@@ -345,6 +391,7 @@ def cross_validate(source, name: str, model_class, model_kwargs: dict | None = N
         label: a file: its label column.
         labels: a file: the label names in class-id order.
         data_dir: where the built-in datasets' files are.
+        device: where the models train (None: :func:`labkit.settings.pick_device`).
 
     Returns:
         One row of metrics per fold.
@@ -363,6 +410,7 @@ def cross_validate(source, name: str, model_class, model_kwargs: dict | None = N
     for fold, (train_idx, test_idx) in enumerate(splitter.split(everything, everything.label)):
         task = make_task(dataset, data.labels, everything.iloc[train_idx], everything.iloc[test_idx],
                          vectors=vectors, seed=seed)
+        task.fast, task.device = fast, None if device is None else str(device)
         exp = run_experiment(task, name, model_class, model_kwargs, fit_kwargs, notebook=notebook,
                              seed=seed, log=False)
         rows.append({"fold": fold + 1, "epochs": exp.fit.epochs, **exp.metrics})
@@ -373,7 +421,7 @@ def cross_validate(source, name: str, model_class, model_kwargs: dict | None = N
     log_run(notebook=notebook, dataset=dataset, model=name, split=f"cv{folds}", metrics=metrics,
             config={**config, "folds": folds}, epochs=int(table.epochs.sum()),
             seconds=time.perf_counter() - start, device=exp.fit.device, seed=seed,
-            n_params=count_parameters(exp.model))
+            n_params=count_parameters(exp.model), fast=fast)
     return table
 
 

@@ -23,6 +23,7 @@ from sklearn.metrics import roc_auc_score, roc_curve
 
 __all__ = [
     "learning_curves",
+    "experiment_panels",
     "confusion_matrix",
     "roc_curves",
     "length_histogram",
@@ -322,6 +323,18 @@ def attention_heatmap(words: Sequence[str], weights, ax=None, row_labels=None) -
     ax.set_xticklabels(list(words), rotation=60, ha="right")
     ax.set_yticklabels(list(row_labels), rotation=0)
     return ax
+
+
+def experiment_panels(run, task, title: str | None = None):
+    """:func:`evaluation_panels` of a run of :func:`labkit.pipeline.run_experiment` on its task's test set.
+
+    Args:
+        run: the :class:`labkit.pipeline.Experiment`.
+        task: the task it was trained and tested on.
+        title: the figure's title (default: the dataset and the run's name).
+    """
+    return evaluation_panels(run.fit.history, np.asarray(task.test.labels), run.probs, task.labels,
+                             title=f"{task.name}: {run.name}" if title is None else title)
 
 
 def evaluation_panels(history, y_true, probs, labels: Sequence[str], title: str = ""):

@@ -1,7 +1,6 @@
 """The README's results table, rebuilt from the run registry.
 
-``python -m labkit.readme --readme README.md`` (also ``python -m labkit.experiments --readme
-README.md``, what ``make readme`` runs) replaces the text between ``<!-- results:start -->``
+``python -m labkit.readme --readme README.md`` (what ``make readme`` runs) replaces the text between ``<!-- results:start -->``
 and ``<!-- results:end -->`` with :func:`write_readme_table`'s table: for each notebook
 its latest execution only (see :func:`labkit.experiments.leaderboard`, ``current=True``),
 its best runs on each dataset, and the runs it selected on validation, marked ✓.

@@ -6,34 +6,26 @@ notebook 07 saves each fine-tuned transformer as a folder
 ``<checkpoints>/hf/<dataset>/<name>/model`` with its tokenizer and labels. Here:
 :func:`saved_checkpoints` finds them all, :func:`describe_saved` says in one line what was
 found and which notebooks to run first, :func:`evaluation_sets` says what each dataset's models
-are tested on (a handed-out file, else the built-in test split), :func:`evaluate_checkpoint`
-tests one model and :func:`evaluate_saved` all of them, :func:`evaluation_table` ranks them
+are tested on (a handed-out file, else the built-in test split), :func:`evaluate_saved` tests
+each with :func:`labkit.checkpoints.evaluate_checkpoint`, :func:`evaluation_table` ranks them
 and :func:`best_of_each_notebook` / :func:`plot_confusion_matrices` look closer at the best.
 """
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
-from .anchors import headline_metric
-from .data import encode_labels, load_dataset, subsample
-from .evaluation import encode_for_checkpoint
+from .checkpoints import CheckpointEvaluation, evaluate_checkpoint
+from .data import load_dataset, subsample
+from .datasets import headline_metric
 from .experiments import load_runs, reference_runs_path
-from .metrics import classification_metrics, report
 from .pipeline import FAST_TEST, _slug
-from .tables import read_table
-from .text import fix_escapes
-from .training import load_checkpoint, predict
 
 __all__ = ["HF_FOLDER", "SAVED_BY", "saved_checkpoints", "describe_saved", "evaluation_sets",
-           "CheckpointEvaluation", "evaluate_checkpoint", "evaluate_saved", "evaluation_table",
-           "best_of_each_notebook", "plot_confusion_matrices"]
+           "evaluate_saved", "evaluation_table", "best_of_each_notebook", "plot_confusion_matrices"]
 
 
 HF_FOLDER = "hf"   # notebook 07 saves its fine-tuned models to <checkpoints>/hf/<dataset>/<name>/model
@@ -45,7 +37,8 @@ SAVED_BY = {"BaselineDNN": "01_baselines_mean_max", "LSTM": "02_lstm_bilstm",
 _SAVED_COLUMNS = ["dataset", "notebook", "model", "kind", "path", "max_length"]
 
 
-def saved_checkpoints(folder="checkpoints", *, runs: pd.DataFrame | None = None) -> pd.DataFrame:
+def saved_checkpoints(folder="checkpoints", *, runs: pd.DataFrame | None = None,
+                      registry=None) -> pd.DataFrame:
     """Every model the notebooks saved under ``folder``, one row each, named from the run registry.
 
     :func:`labkit.pipeline.run_experiment` saves labkit models to ``folder/<dataset>/<name>.pt``;
@@ -57,7 +50,9 @@ def saved_checkpoints(folder="checkpoints", *, runs: pd.DataFrame | None = None)
     Args:
         folder: the notebooks' ``checkpoint_dir`` (they run in ``notebooks/``, so
             ``"checkpoints"`` there); a missing folder gives no rows.
-        runs: the registry's runs (default: this runtime's and the reference runs).
+        runs: the registry's runs (default: those of ``registry`` and the reference runs).
+        registry: the run registry of this mode (default :func:`labkit.experiments.runs_path`;
+            a notebook passes ``PARAMS.runs``).
 
     Returns:
         Columns ``dataset, notebook, model, kind`` (``"labkit"`` or ``"hugging face"``),
@@ -65,7 +60,7 @@ def saved_checkpoints(folder="checkpoints", *, runs: pd.DataFrame | None = None)
     """
     folder = Path(folder)
     if runs is None:
-        runs = pd.concat([load_runs(), load_runs(reference_runs_path())], ignore_index=True)
+        runs = pd.concat([load_runs(registry), load_runs(reference_runs_path())], ignore_index=True)
     runs = runs.sort_values("timestamp", kind="stable") if len(runs) else runs
     names = {}   # (dataset, file or folder name) -> the latest run that saved it
     for run in runs.itertuples():
@@ -141,81 +136,6 @@ def evaluation_sets(datasets: dict, *, test_table: pd.DataFrame | None = None, t
                 described += f", {FAST_TEST} of them in fast mode"
             tests[name] = (test, described + "; set TEST_PATH to use a file of your own)")
     return tests
-
-
-@dataclass
-class CheckpointEvaluation:
-    """A saved model's predictions on a test set; ``metrics`` and ``report`` when it is labelled.
-
-    ``pred``, ``metrics`` and ``report`` are computed once, when first read.
-    """
-    name: str
-    path: Path
-    labels: list[str]
-    texts: pd.Series
-    probs: np.ndarray                   # (N, K) over ``labels``
-    y_true: np.ndarray | None           # (N,) class ids; None for an unlabelled file
-
-    @cached_property
-    def pred(self) -> np.ndarray:
-        return self.probs.argmax(axis=1)
-
-    @cached_property
-    def metrics(self) -> dict | None:
-        """Accuracy, macro precision / recall / F1, AvgRec, F1^PN (None: no labels)."""
-        return None if self.y_true is None else classification_metrics(self.y_true, self.pred, self.labels)
-
-    @cached_property
-    def report(self) -> pd.DataFrame | None:
-        """Per-class precision, recall, F1 and support (None: no labels)."""
-        return None if self.y_true is None else report(self.y_true, self.pred, self.labels)
-
-
-def evaluate_checkpoint(path, test, *, name: str | None = None, max_length: int | None = None,
-                        batch_size: int = 64, device=None) -> CheckpointEvaluation:
-    """Test a saved model without retraining it: a labkit ``.pt`` file or a fine-tuned transformer's folder.
-
-    The checkpoint brings what it needs: its labels, and its tokenisation settings,
-    vocabulary and maximum length (labkit, encoded by :func:`labkit.evaluation.encode_for_checkpoint`) or its
-    tokenizer (a transformer, given the texts cleaned by :func:`labkit.text.fix_escapes`).
-
-    Args:
-        path: a file saved by :func:`labkit.training.save_checkpoint`, or a folder saved by
-            :func:`labkit.hf.fine_tune` (``.../model``).
-        test: a DataFrame with ``text`` (and ``label`` for metrics), or the path of a file
-            for :func:`labkit.tables.read_table`, read with the checkpoint's labels.
-        name: what to call it (default: the file or folder name).
-        max_length: a transformer's tokens per text (default 128); labkit models use their own.
-        batch_size: texts per forward pass of a transformer.
-        device: where the model runs (default :func:`labkit.settings.pick_device`).
-
-    Raises:
-        FileNotFoundError: no checkpoint at ``path``.
-        ValueError: the test labels are not the checkpoint's.
-    """
-    path = Path(path)
-    if path.is_dir():
-        from . import hf
-
-        classifier = hf.load_classifier(str(path), device=device, progress=False)
-        id2label = classifier.model.config.id2label
-        labels = [id2label[i] for i in sorted(id2label)]
-        df = _test_table(test, labels)
-        probs = hf.classify(classifier, [fix_escapes(t) for t in df.text], labels,
-                            batch_size=batch_size, max_length=max_length or 128)[0]
-        label_name = path.parent.name
-    else:
-
-        saved = load_checkpoint(path, device=device)
-        labels, df = saved.labels, _test_table(test, saved.labels)
-        probs = predict(saved.model, encode_for_checkpoint(saved, df.text))[0]
-        label_name = path.stem
-    y_true = encode_labels(df.label, labels) if "label" in df.columns else None
-    return CheckpointEvaluation(name or label_name, path, list(labels), df.text, probs, y_true)
-
-
-def _test_table(test, labels: list[str]) -> pd.DataFrame:
-    return read_table(test, labels=labels) if isinstance(test, (str, os.PathLike)) else test
 
 
 def evaluate_saved(saved: pd.DataFrame, tests: dict) -> dict[int, CheckpointEvaluation]:

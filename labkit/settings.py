@@ -77,19 +77,6 @@ def env(name: str, default):
     return value
 
 
-def fast() -> bool:
-    """CI's fast mode (``LABKIT_FAST=1``)."""
-    return env("LABKIT_FAST", False)
-
-
-def set_fast(value: bool) -> None:
-    """Set fast mode for this process and the kernels it starts (a notebook's FAST).
-
-    The run registry reads it: fast runs go to ``results/runs-fast.jsonl``.
-    """
-    os.environ["LABKIT_FAST"] = "1" if value else "0"
-
-
 def quiet() -> bool:
     """No progress bars (``LABKIT_QUIET`` set to anything)."""
     return _raw("LABKIT_QUIET") is not None

@@ -25,6 +25,7 @@ from typing import Sequence
 
 import pandas as pd
 
+from .datasets import BUILTIN
 from .textfiles import (DataFormatError, QuoteError, choose_delimiter, decode_user_file, fail,
                         read_text, split_rows, unquote)
 
@@ -71,8 +72,7 @@ def _share(values: list[str], names: set[str]) -> float:
 
 
 def _builtin_labels() -> dict[str, list[str]]:
-    from .data import LABELS  # imported late: labkit.data imports this module
-    return LABELS
+    return {name: list(record.labels) for name, record in BUILTIN.items()}
 
 
 def _index_column(columns: list[list[str]], labels: Sequence[str]) -> int | None:

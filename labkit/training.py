@@ -1,17 +1,16 @@
-"""The training loop: seeds, device choice, early stopping, prediction and checkpoints.
+"""The training loop: seeds, optimizers, class weights, early stopping, fit and predict.
 
 Written out by hand because it is part of the lesson. One epoch is: for each batch,
 forward, loss, backward, clip the gradient norm, optimizer step (and a per-batch scheduler
 step); then evaluate on the validation set, step a per-epoch scheduler, and let
 :class:`EarlyStopper` decide whether to stop. Learning-rate schedules are in
-:mod:`labkit.schedules`.
+:mod:`labkit.schedules`; saving and loading a trained model in :mod:`labkit.checkpoints`.
 """
 from __future__ import annotations
 
 import random
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -342,57 +341,3 @@ def predict(model: nn.Module, dataset: SentenceDataset, batch_size: int = 256,
     probs = np.empty_like(probs_sorted)
     probs[order] = probs_sorted                                         # back to dataset order
     return probs, probs.argmax(axis=1)
-
-
-#: Texts -> tokens: fix_escapes, then tokenize(**rest); checkpoints store it for evaluation.
-TOKENIZATION = {"fix_escapes": True, "lower": True, "remove_stopwords": False}
-
-
-def save_checkpoint(path, model: nn.Module, *, model_kwargs: dict, vocab, labels: list[str],
-                    config: dict | None = None, tokenization: dict | None = None) -> Path:
-    """Save what is needed to predict without retraining: weights, vocab, labels, config.
-
-    ``model_kwargs`` are the constructor arguments other than ``embeddings`` (rebuilt from
-    the saved weights) so :func:`load_checkpoint` can construct the same model; the
-    maximum length is ``config["max_length"]``; ``tokenization``: :data:`TOKENIZATION`.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({
-        "model_class": type(model).__name__,
-        "model_kwargs": model_kwargs,
-        "state_dict": {k: v.cpu() for k, v in model.state_dict().items()},
-        "vocab": vocab.to_dict(),
-        "labels": list(labels),
-        "config": config or {},
-        "tokenization": dict(tokenization or TOKENIZATION),
-    }, path)
-    return path
-
-
-@dataclass
-class Checkpoint:
-    """A model rebuilt by :func:`load_checkpoint`; ``config["max_length"]`` cuts its texts."""
-    model: nn.Module
-    vocab: object
-    labels: list[str]
-    config: dict
-    tokenization: dict = field(default_factory=lambda: dict(TOKENIZATION))   # see TOKENIZATION
-
-
-def load_checkpoint(path, device=None) -> Checkpoint:
-    """Rebuild the model saved by :func:`save_checkpoint`, in eval mode."""
-    from .embeddings import Vocab
-    from .models import MODELS
-
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"no checkpoint at {path}; train the model first or fix the path")
-    saved = torch.load(path, map_location="cpu", weights_only=True)
-    cls = MODELS[saved["model_class"]]
-    embedding_shape = saved["state_dict"]["embedding.weight"].shape
-    model = cls(embeddings=np.zeros(tuple(embedding_shape), dtype="float32"), **saved["model_kwargs"])
-    model.load_state_dict(saved["state_dict"])
-    model.to(device or pick_device()).eval()
-    return Checkpoint(model, Vocab.from_dict(saved["vocab"]), saved["labels"], saved["config"],
-                      dict(saved.get("tokenization") or TOKENIZATION))

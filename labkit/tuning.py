@@ -27,7 +27,6 @@ model's constructor.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import inspect
 import time
 import warnings
@@ -35,9 +34,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .anchors import headline_metric
-from .experiments import log_run
-from .models import RNNClassifier, count_parameters
+from .models import RNNClassifier
 from .pipeline import LOADER_KEYS, Task, rerun, run_experiment
 from .training import fit
 
@@ -183,27 +180,23 @@ def tune(task: Task, n_trials: int, *, notebook: str, seed: int = 0, space: dict
     """
     space = BILSTM_SPACE if space is None else space
     model_kwargs = BILSTM_BASE if model_kwargs is None else model_kwargs
-    metric = metric or headline_metric(task.name)
-    scored_on_val = dataclasses.replace(task, test=task.val, test_df=task.val_df)   # "tests" on validation
+    metric = metric or task.record.metric
     records, rows = {}, []
 
     def objective(trial) -> float:
         params = suggest(trial, space)
         fit_params = {k: v for k, v in params.items() if k in _FIT_KEYS}
         model_params = {k: v for k, v in params.items() if k not in _FIT_KEYS}
-        start = time.perf_counter()
-        exp = run_experiment(scored_on_val, f"{name} {trial.number}", model_class,
+        optuna_config = {"trial": trial.number, "params": params, "metric": f"val_{metric}",
+                         "sampler": f"TPE, seed {seed}"}
+        exp = run_experiment(task, f"{name} {trial.number}", model_class,
                              {**model_kwargs, **model_params}, {**(fit_kwargs or {}), **fit_params},
-                             notebook=notebook, seed=seed, log=False)
-        seconds = time.perf_counter() - start
-        config = {**exp.config, "optuna": {"trial": trial.number, "params": params, "metric": f"val_{metric}",
-                                           "sampler": f"TPE, seed {seed}"}}
-        record = dict(notebook=notebook, dataset=task.name, model=exp.name, split="val", config=config,
-                      metrics={f"val_{k}": v for k, v in exp.metrics.items()}, epochs=exp.fit.epochs,
-                      seconds=seconds, device=exp.fit.device, seed=seed, n_params=count_parameters(exp.model))
-        records[trial.number] = log_run(**record) if log else record
+                             notebook=notebook, seed=seed, split="val", log=log,
+                             config={"optuna": optuna_config})
+        records[trial.number] = exp.record if log else {"model": exp.name, "config": exp.config,
+                                                        "seed": seed, "notebook": notebook}
         rows.append({"trial": trial.number, **params, f"val_{metric}": exp.metrics[metric],
-                     "best_epoch": exp.fit.best_epoch, "epochs": exp.fit.epochs, "seconds": seconds})
+                     "best_epoch": exp.fit.best_epoch, "epochs": exp.fit.epochs, "seconds": exp.fit.seconds})
         return exp.metrics[metric]
 
     start = time.perf_counter()

@@ -9,7 +9,7 @@ from labkit.embeddings import Vocab
 from labkit.models import (MODELS, MultiHeadAttentionModel, SimpleSelfAttentionModel,
                            TransformerEncoderModel)
 from labkit.models.attention import Block, MultiHeadAttention, PositionEmbedding
-from labkit.training import load_checkpoint, save_checkpoint
+from labkit.checkpoints import load_checkpoint, save_checkpoint
 
 VOCAB, DIM, MAX_LEN = 30, 12, 10
 

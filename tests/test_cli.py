@@ -12,8 +12,8 @@ import torch
 from labkit import cli
 from labkit.data import load_dataset, subsample
 from labkit.models import MODELS
-from labkit.training import load_checkpoint, predict
-from labkit.evaluation import encode_for_checkpoint
+from labkit.checkpoints import load_checkpoint
+from labkit.training import predict
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -79,7 +79,7 @@ def test_predict_in_a_new_process_gives_evaluate_s_predictions(trained):
 
     checkpoint = load_checkpoint(trained["checkpoint"], device="cpu")
     table = cli.read(trained["test"], checkpoint.labels)
-    dataset = encode_for_checkpoint(checkpoint, table.text, table.label)
+    dataset = checkpoint.encode(table.text, table.label)
     probs, pred = predict(checkpoint.model, dataset)              # what evaluate computes
     assert [label for label, _ in rows] == [checkpoint.labels[k] for k in pred]
     assert [p for _, p in rows] == [f"{p:.4f}" for p in probs.max(axis=1)]

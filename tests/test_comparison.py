@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from labkit.batching import SentenceDataset
-from labkit.comparison import choose_on_validation, class_weight_effect
+from labkit.comparison import carry_best, choose_on_validation, class_weight_effect
 
 LABELS = ["negative", "neutral", "positive"]
 
@@ -53,3 +53,34 @@ def test_ties_go_to_the_first_run_and_the_reading_names_it(task):
     text = class_weight_effect(table, LABELS)
     assert "negative 1.000 → 0.000" in text and "positive 0.000 → 1.000" in text
     assert text.endswith("carries the plain run forward.")
+
+
+@pytest.fixture(scope="module")
+def tasks():
+    from labkit.pipeline import prepare_task
+    return {name: prepare_task(name, fast=True, seed=0, device="cpu") for name in ("mr", "semeval2017a")}
+
+
+def test_carry_best_trains_the_grids_best_on_the_other_datasets_and_selects_on_validation(
+        tasks, tmp_path, monkeypatch):
+    from labkit.experiments import load_runs
+    from labkit.models import BaselineDNN
+    from labkit.pipeline import run_experiment
+
+    monkeypatch.setenv("LABKIT_RUNS", str(tmp_path / "runs.jsonl"))
+    fit = {"epochs": 1, "progress": False}
+    best = run_experiment(tasks["mr"], "mean", BaselineDNN, {}, fit, notebook="nb").record
+    runs, table = carry_best(best, tasks, grid_dataset="mr")
+    assert set(runs) == {("semeval2017a", kind) for kind in ("plain", "weighted", "best")}
+    assert table.columns[0] == "dataset" and set(table.dataset) == {"semeval2017a"}
+    assert "val macro_recall" in table                # SemEval's record: chosen on AvgRec
+    chosen = table.loc[table["val macro_recall"].idxmax(), "loss"]
+    assert runs["semeval2017a", "best"] is runs["semeval2017a", chosen]
+    logged = load_runs(tmp_path / "runs.jsonl")
+    assert logged[logged.selected].model.tolist() == [runs["semeval2017a", "best"].name]
+    assert "class-weighted" in runs["semeval2017a", "weighted"].name
+
+    again, _ = carry_best(best, tasks, grid_dataset="mr", trained={"semeval2017a": runs["semeval2017a", "plain"]})
+    assert again["semeval2017a", "plain"] is runs["semeval2017a", "plain"]     # not trained twice
+    now, plain = load_runs(tmp_path / "runs.jsonl"), runs["semeval2017a", "plain"].name
+    assert (now.model == plain).sum() == (logged.model == plain).sum()

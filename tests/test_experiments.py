@@ -29,10 +29,12 @@ def clean_env(monkeypatch, tmp_path):
     monkeypatch.setattr(experiments, "_RUN_ID", None)  # each test: a fresh process's run id
 
 
-def run(path, model="lstm", dataset="mr", notebook="02", split="test", selected=False, **metrics):
+def run(path, model="lstm", dataset="mr", notebook="02", split="test", selected=False, fast=False,
+        **metrics):
     defaults = {"accuracy": 0.8, "macro_f1": 0.79, "macro_recall": 0.8, "avg_rec": 0.8}
     return log_run(
         selected=selected,
+        fast=fast,
         notebook=notebook,
         dataset=dataset,
         model=model,
@@ -101,9 +103,8 @@ def test_log_run_serialises_numpy_and_torch_values(tmp_path):
 
 def test_runs_path_honours_labkit_runs_and_fast(monkeypatch, tmp_path):
     assert runs_path() == tmp_path / "results" / "runs.jsonl"  # no project: cwd
-    monkeypatch.setenv("LABKIT_FAST", "1")
-    assert runs_path() == tmp_path / "results" / "runs-fast.jsonl"
-    monkeypatch.setenv("LABKIT_FAST", "0")
+    assert runs_path(fast=True) == tmp_path / "results" / "runs-fast.jsonl"
+    monkeypatch.setenv("LABKIT_FAST", "1")       # the environment does not choose: fast is passed
     assert runs_path().name == "runs.jsonl"
     monkeypatch.setenv("LABKIT_RUNS", str(tmp_path / "elsewhere.jsonl"))
     assert runs_path() == tmp_path / "elsewhere.jsonl"
@@ -118,13 +119,11 @@ def test_runs_path_finds_the_labkit_project_root(monkeypatch, tmp_path):
 
     monkeypatch.chdir(root / "notebooks" / "deep")
     assert runs_path() == root / "results" / "runs.jsonl"
-    monkeypatch.setenv("LABKIT_FAST", "1")
-    assert runs_path() == root / "results" / "runs-fast.jsonl"
+    assert runs_path(fast=True) == root / "results" / "runs-fast.jsonl"
 
 
 def test_log_run_default_path_is_fast_file_in_fast_mode(monkeypatch, tmp_path):
-    monkeypatch.setenv("LABKIT_FAST", "1")
-    record = run(None)
+    record = run(None, fast=True)
     assert record["fast"] is True
     assert (tmp_path / "results" / "runs-fast.jsonl").exists()
     assert not (tmp_path / "results" / "runs.jsonl").exists()
@@ -170,8 +169,9 @@ def test_leaderboard_keeps_latest_run_per_key_and_sorts(tmp_path):
     run(path, model="lstm", split="val", accuracy=0.90)  # another split: its own row
     run(path, model="mean", notebook="01", accuracy=0.72)
     run(path, model="bilstm", accuracy=0.78)
-    run(path, model="attn", dataset="semeval2017a", notebook="03", accuracy=0.9, avg_rec=0.55)
-    run(path, model="lstm", dataset="semeval2017a", accuracy=0.6, avg_rec=0.60)
+    run(path, model="attn", dataset="semeval2017a", notebook="03", accuracy=0.9, macro_recall=0.55,
+        avg_rec=0.55)
+    run(path, model="lstm", dataset="semeval2017a", accuracy=0.6, macro_recall=0.60, avg_rec=0.60)
 
     board = leaderboard(path)
     assert list(board.columns) == experiments.LEADERBOARD_COLUMNS
@@ -425,3 +425,21 @@ def test_readme_table_shows_test_set_runs_only(tmp_path):
     readme.write_text(README)
     lines = write_readme_table(readme, runs_path=runs, top=3).splitlines()
     assert [line.split(" | ")[2] for line in lines[2:]] == ["tested"]
+
+
+def test_select_marks_the_run_in_the_registry_it_was_logged_to(tmp_path):
+    record = run(None, fast=True)
+    assert select(record)["selected"] is True
+    assert load_runs(tmp_path / "results" / "runs-fast.jsonl").selected.tolist() == [False, True]
+    assert not (tmp_path / "results" / "runs.jsonl").exists()
+
+
+def test_side_by_side_shows_a_notebooks_runs_with_the_named_others(tmp_path):
+    path = tmp_path / "runs.jsonl"
+    run(path, notebook="06", model="zero-shot", dataset="semeval2017a", macro_recall=0.4)
+    run(path, notebook="01", model="TF-IDF", dataset="semeval2017a", macro_recall=0.6)
+    run(path, notebook="01", model="mean", dataset="semeval2017a", macro_recall=0.5)
+    run(path, notebook="06", model="zero-shot", dataset="mr", accuracy=0.7)
+    table = experiments.side_by_side(path, "semeval2017a", ["06"], also=["TF-IDF"])
+    assert table.model.tolist() == ["TF-IDF", "zero-shot"] and "f1_pn" in table   # best first, AvgRec
+    assert "f1_pn" not in experiments.side_by_side(path, "mr", ["06"])

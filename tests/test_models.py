@@ -84,12 +84,13 @@ def test_every_model_returns_attention_the_same_way(name):
     x, lengths = torch.tensor([[3, 4, 0], [5, 6, 7]]), torch.tensor([2, 3])
     logits, attention = model(x, lengths, return_attention=True)
     torch.testing.assert_close(logits, model(x, lengths))
+    assert isinstance(attention, list) and all(a.dim() == 4 for a in attention)
     if name in ("BaselineDNN", "LSTM"):
-        assert attention is None
-    elif name == "RNNClassifier":                              # attention pooling: (B, T)
-        assert attention.shape == (2, 3) and attention[0, 2] == 0
+        assert attention == []
+    elif name == "RNNClassifier":                              # attention pooling: one query
+        assert attention[0].shape == (2, 1, 1, 3) and attention[0][0, 0, 0, 2] == 0
     else:                                                      # one (B, H, T, T) per block
-        assert len(attention) == len(model.blocks)
+        assert len(attention) == len(model.blocks) and attention[0].shape[-2:] == (3, 3)
         assert all(a.shape == (2, len(block.sa.heads), 3, 3) for a, block in zip(attention, model.blocks))
 
 

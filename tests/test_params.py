@@ -14,7 +14,7 @@ from labkit.tables import DataFormatError
 def clean_env(monkeypatch, tmp_path):
     for name in settings.VARIABLES:
         if name not in ("LABKIT_DATA_DIR", "LABKIT_QUIET"):
-            monkeypatch.delenv(name, raising=False)   # restored after the test (resolve sets LABKIT_FAST)
+            monkeypatch.delenv(name, raising=False)   # restored after the test
     monkeypatch.chdir(tmp_path)
 
 
@@ -35,12 +35,13 @@ def test_fast_derives_the_epochs_and_an_explicit_value_wins():
         check(epochs=-1)
 
 
-def test_resolve_makes_the_package_follow_fast(monkeypatch):
-    check(fast=True)
-    assert settings.fast() and os.environ["LABKIT_FAST"] == "1"     # fast runs: runs-fast.jsonl
+def test_resolve_passes_fast_on_and_never_writes_the_environment(monkeypatch, tmp_path):
+    before = dict(os.environ)
+    fast = check(fast=True)
+    assert fast.runs == tmp_path / "results" / "runs-fast.jsonl"       # fast runs: their own registry
     monkeypatch.setenv("LABKIT_FAST", "1")
-    check(fast=False)                                               # the cell's value wins
-    assert not settings.fast()
+    assert check(fast=False).runs == tmp_path / "results" / "runs.jsonl"   # the cell's value wins
+    assert dict(os.environ) == {**before, "LABKIT_FAST": "1"}
 
 
 def test_dataset_names_match_in_any_case_and_unknown_names_list_the_valid_ones():
@@ -128,3 +129,11 @@ def test_bad_fast_or_seed_is_named():
     with pytest.raises(ParameterError, match="SEED"):
         check(seed="42")
     assert check(seed=7).seed == 7
+
+
+def test_prepare_tasks_passes_the_notebooks_mode_seed_and_device(capsys):
+    p = check(["mr"], fast=True, device="cpu", vectors="glove-6b-50d")
+    tasks = p.prepare_tasks()
+    assert list(tasks) == ["mr"] and tasks["mr"].fast and tasks["mr"].device == "cpu"
+    assert len(tasks["mr"].train) + len(tasks["mr"].val) <= 2001
+    assert capsys.readouterr().out.startswith("mr: ")

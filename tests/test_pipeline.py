@@ -8,10 +8,11 @@ import torch
 from labkit.tables import DataFormatError
 from labkit import experiments
 from labkit.models import BaselineDNN, MultiHeadAttentionModel
-from labkit.pipeline import (cross_validate, evaluate_file, evaluate_handed_out, predict_texts,
-                             prepare_task, rerun, run_experiment, run_settings, subsample)
+from labkit.evaluation import evaluate_file, evaluate_handed_out, predict_texts
+from labkit.pipeline import cross_validate, prepare_task, rerun, run_experiment, run_settings, subsample
 from labkit.text import tokenize
-from labkit.training import load_checkpoint, predict
+from labkit.checkpoints import load_checkpoint
+from labkit.training import predict
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +48,9 @@ def test_run_experiment_logs_one_run_and_saves_a_usable_checkpoint(task, tmp_pat
     assert record["metrics"]["accuracy"] == pytest.approx(exp.metrics["accuracy"])
     assert record["config"] == {"model_class": "BaselineDNN", "model_kwargs": {"pooling": "mean_max"},
                                 "fit_kwargs": {"epochs": 2, "batch_size": 64, "lr": 2e-3, "progress": False},
-                                "max_length": task.max_length, "best_epoch": exp.fit.best_epoch}
-    assert exp.config == record["config"]
+                                "max_length": task.max_length, "best_epoch": exp.fit.best_epoch,
+                                "labels": ["negative", "positive"]}
+    assert exp.config == record["config"] and record["fast"] is task.fast
     best = exp.fit.history[exp.fit.best_epoch - 1]
     assert record["metrics"]["val_accuracy"] == pytest.approx(best["val_accuracy"])
     device = next(exp.model.parameters()).device          # CUDA on a GPU machine: bf16 autocast
@@ -177,3 +179,43 @@ def test_prepare_task_takes_a_name_and_a_path_to_word_vectors(tmp_path, monkeypa
     vectors.write_text("the 1 0\ngood 0 1\nfilm 1 1\n")
     mine = prepare_task("MR", name="mine", vectors=vectors, fast=True)
     assert mine.name == "mine" and mine.embeddings.shape[1] == 2
+
+
+def test_a_validation_run_never_sees_the_test_set_and_logs_val_metrics(task, tmp_path, monkeypatch):
+    runs = tmp_path / "runs.jsonl"
+    monkeypatch.setenv("LABKIT_RUNS", str(runs))
+    exp = run_experiment(task, "on val", BaselineDNN, {}, {"epochs": 1, "progress": False},
+                         notebook="test", split="val", config={"trial": 3})
+    record = json.loads(runs.read_text().strip())
+    assert record["split"] == "val" and record["config"]["trial"] == 3
+    assert set(record["metrics"]) == {f"val_{k}" for k in exp.metrics}
+    assert len(exp.probs) == len(task.val) != len(task.test)
+    with pytest.raises(ValueError, match="split='train'"):
+        run_experiment(task, "x", BaselineDNN, {}, {"epochs": 1}, notebook="test", split="train")
+
+
+def test_a_fast_task_logs_fast_runs_to_the_fast_registry(tmp_path, monkeypatch):
+    monkeypatch.delenv("LABKIT_RUNS", raising=False)
+    monkeypatch.chdir(tmp_path)
+    fast = prepare_task("mr", fast=True, seed=0, device="cpu")
+    assert fast.fast and fast.device == "cpu" and len(fast.train) + len(fast.val) <= 2001
+    run_experiment(fast, "quick", BaselineDNN, {}, {"epochs": 1, "progress": False}, notebook="test")
+    record = json.loads((tmp_path / "results" / "runs-fast.jsonl").read_text().strip())
+    assert record["fast"] is True and record["device"] == "cpu"
+    assert not (tmp_path / "results" / "runs.jsonl").exists()
+
+
+def test_training_and_prediction_tokenise_texts_the_same_way(task):
+    from labkit.pipeline import make_task
+    import pandas as pd
+    texts = ["it\\u2019s a fine film &amp; a sad one", "dull , dull , dull"] * 5
+    df = pd.DataFrame({"text": texts, "label": ["positive", "negative"] * 5})
+    escaped = make_task("t", ["negative", "positive"], df, df, val_size=0.2)
+    assert "'s" in escaped.vocab and "u2019s" not in escaped.vocab and "amp" not in escaped.vocab
+    assert escaped.encode(df.text).sentences == escaped.test.sentences
+
+
+def test_examples_are_test_sentences_of_the_asked_lengths(task):
+    picked = task.examples(5, 8, n=3)
+    assert len(picked) == 3 and all(5 <= task.test.lengths[i] <= 8 for i in picked)
+    assert picked == sorted(picked) and task.examples(10**6, 10**6 + 1) == []

@@ -208,3 +208,17 @@ def test_evaluation_panels_draws_curves_matrix_and_roc():
                                   sk_confusion_matrix(y, probs.argmax(1), labels=[0, 1, 2]))
     assert len([t for t in roc.get_legend().get_texts() if "AUC" in t.get_text()]) == 3
     assert fig._suptitle.get_text() == "t"
+
+
+def test_experiment_panels_draw_a_runs_history_and_test_predictions():
+    from types import SimpleNamespace
+
+    from labkit.batching import SentenceDataset
+    y = np.array([0, 1, 2, 1])
+    probs = np.eye(3)[[0, 1, 1, 1]]
+    run = SimpleNamespace(name="BiLSTM", fit=SimpleNamespace(history=history(3)), probs=probs)
+    task = SimpleNamespace(name="semeval2017a", labels=SEMEVAL, test=SentenceDataset([[2]] * 4, labels=y))
+    fig = plots.experiment_panels(run, task)
+    assert fig._suptitle.get_text() == "semeval2017a: BiLSTM" and len(fig.axes) >= 4
+    matrix = fig.axes[2].collections[0].get_array().reshape(3, 3)         # rows: true class
+    assert matrix.sum() == 4 and matrix[2, 1] == 1

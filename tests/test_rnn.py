@@ -6,7 +6,7 @@ from torch import nn
 from labkit.embeddings import Vocab
 from labkit.models import LSTM, MODELS, RNNClassifier
 from labkit.models.rnn import POOLINGS
-from labkit.training import load_checkpoint, save_checkpoint
+from labkit.checkpoints import load_checkpoint, save_checkpoint
 
 # three sentences of different lengths, padded with 0
 X = torch.tensor([[5, 6, 7, 0, 0], [8, 9, 0, 0, 0], [10, 11, 12, 13, 14]])
@@ -54,23 +54,24 @@ def test_predictions_ignore_extra_padding_and_batch_order(pooling, attention):
 def test_attention_weights_sum_to_one_over_words_and_are_zero_on_padding(attention):
     model = make(bidirectional=True, pooling="attention", attention=attention)
     padded = torch.cat([X, torch.zeros(3, 2, dtype=torch.long)], dim=1)
-    logits, weights = model(padded, LENGTHS, return_attention=True)
+    logits, attention = model(padded, LENGTHS, return_attention=True)
     torch.testing.assert_close(logits, model(padded, LENGTHS))
+    weights = attention[0][:, 0, 0]                                  # one query: (B, T)
     assert weights.shape == padded.shape
     torch.testing.assert_close(weights.sum(dim=1), torch.ones(3))
     for i, n in enumerate(LENGTHS.tolist()):
         assert weights[i, n:].eq(0).all()
         assert weights[i, :n].gt(0).all()
     _, unpadded = model(X, LENGTHS, return_attention=True)
-    torch.testing.assert_close(unpadded, weights[:, :X.size(1)])
+    torch.testing.assert_close(unpadded[0][:, 0, 0], weights[:, :X.size(1)])
     assert not hasattr(model, "last_attention")
 
 
 @pytest.mark.parametrize("pooling", ["last", "mean", "max", "mean_max"])
-def test_poolings_without_attention_return_none_for_it(pooling):
+def test_poolings_without_attention_return_an_empty_list_for_it(pooling):
     model = make(pooling=pooling)
-    logits, weights = model(X, LENGTHS, return_attention=True)
-    assert weights is None
+    logits, attention = model(X, LENGTHS, return_attention=True)
+    assert attention == []
     torch.testing.assert_close(logits, model(X, LENGTHS))
 
 

@@ -10,6 +10,7 @@ import pytest
 from labkit import experiments, hf, saved_models
 from labkit.data import load_dataset, subsample
 from labkit.models import BaselineDNN
+from labkit.checkpoints import evaluate_checkpoint
 from labkit.pipeline import FAST_TEST, make_task, run_experiment
 from tests.hub import TestRepo, build_test_repos
 
@@ -60,7 +61,7 @@ def test_no_checkpoint_says_which_notebooks_to_run_first(tmp_path):
 
 def test_a_labkit_checkpoint_gives_the_test_metrics_of_its_run(saved, task, tmp_path):
     _, table, exp = saved
-    result = saved_models.evaluate_checkpoint(table.path[0], task.test_df)
+    result = evaluate_checkpoint(table.path[0], task.test_df)
     np.testing.assert_allclose(result.probs, exp.probs, rtol=1e-5, atol=1e-6)
     assert result.metrics == pytest.approx(exp.metrics)
     assert result.report.loc["macro avg", "recall"] == pytest.approx(exp.metrics["macro_recall"])
@@ -68,14 +69,14 @@ def test_a_labkit_checkpoint_gives_the_test_metrics_of_its_run(saved, task, tmp_
     path = tmp_path / "handed_out.csv"
     task.test_df.rename(columns={"text": "Sentence", "label": "Sentiment"}).assign(
         Sentiment=lambda d: d.Sentiment.str.upper()).to_csv(path, index=False)
-    assert saved_models.evaluate_checkpoint(table.path[0], path).metrics == pytest.approx(exp.metrics)
-    unlabelled = saved_models.evaluate_checkpoint(table.path[0], task.test_df[["text"]])
+    assert evaluate_checkpoint(table.path[0], path).metrics == pytest.approx(exp.metrics)
+    unlabelled = evaluate_checkpoint(table.path[0], task.test_df[["text"]])
     assert unlabelled.metrics is None and unlabelled.report is None and len(unlabelled.pred) == len(task.test_df)
 
 
 def test_a_fine_tuned_transformer_folder_is_tested_through_its_pipeline(saved, task):
     _, table, _ = saved
-    result = saved_models.evaluate_checkpoint(table.path[2], task.test_df.head(20), max_length=32)
+    result = evaluate_checkpoint(table.path[2], task.test_df.head(20), max_length=32)
     assert result.labels == ["negative", "positive"] and result.probs.shape == (20, 2)
     probs = hf.classify(hf.load_classifier(str(table.path[2])), task.test_df.text.head(20), result.labels,
                         max_length=32)[0]

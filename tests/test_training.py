@@ -10,8 +10,8 @@ from labkit.embeddings import Vocab
 from labkit.models import BaselineDNN
 from labkit.settings import pick_device
 from labkit.schedules import make_scheduler, warmup_cosine, warmup_inverse_sqrt
-from labkit.training import (EarlyStopper, class_weights, fit, load_checkpoint, make_optimizer,
-                             predict, save_checkpoint, set_seed)
+from labkit.checkpoints import load_checkpoint, save_checkpoint
+from labkit.training import EarlyStopper, class_weights, fit, make_optimizer, predict, set_seed
 
 LABELS = ["negative", "positive"]
 

@@ -191,7 +191,7 @@ def _history(log_history: list[dict]) -> list[dict]:
 
 def run_fine_tuning(dataset: str, model: str, train_df, val_df, test_df, labels, *,
                     notebook: str, output_dir, method: str = "full", name: str | None = None,
-                    log: bool = True, progress: bool | None = None,
+                    log: bool = True, fast: bool = False, progress: bool | None = None,
                     **fine_tune_kwargs) -> dict | None:
     """Fine-tune, reload the saved model through the Q6 pipeline, test it, log the run.
 
@@ -203,6 +203,7 @@ def run_fine_tuning(dataset: str, model: str, train_df, val_df, test_df, labels,
         output_dir, method: as for :func:`fine_tune`.
         name: the registry's model name; default ``"<model> fine-tuned (<method>)"``.
         log: write the run to the registry.
+        fast: a fast-mode run (subsampled data): logged to the fast registry.
         progress: show loading and training bars (None: unless ``LABKIT_QUIET``).
         **fine_tune_kwargs: the rest of :func:`fine_tune`'s options (epochs, lr, seed, ...).
 
@@ -230,6 +231,6 @@ def run_fine_tuning(dataset: str, model: str, train_df, val_df, test_df, labels,
                 config={**tuned.config, "best_epoch": tuned.best_epoch,
                         "trainable_params": tuned.n_trainable},
                 epochs=len(tuned.history), seconds=seconds, device=str(classifier.device),
-                seed=fine_tune_kwargs.get("seed", 0), n_params=tuned.n_params)
+                seed=fine_tune_kwargs.get("seed", 0), n_params=tuned.n_params, fast=fast)
     return {"name": name, "metrics": metrics, "probs": probs, "fine_tuned": tuned,
             "classifier": classifier, "seconds": seconds}

@@ -91,8 +91,8 @@ def classify(classifier, texts, dataset_labels, *, label_names=None, batch_size:
 
 
 def evaluate_pretrained(models, test_df: pd.DataFrame, dataset_labels, *, dataset: str,
-                        notebook: str, log: bool = True, progress: bool | None = None,
-                        **classify_kwargs) -> pd.DataFrame:
+                        notebook: str, log: bool = True, fast: bool = False,
+                        progress: bool | None = None, **classify_kwargs) -> pd.DataFrame:
     """Evaluate each model on ``test_df`` and log each run to the registry.
 
     A model that cannot be had is reported in one line and skipped.
@@ -103,6 +103,7 @@ def evaluate_pretrained(models, test_df: pd.DataFrame, dataset_labels, *, datase
         dataset_labels: the dataset's label names.
         dataset, notebook: the registry's columns.
         log: write each run to the registry.
+        fast: a fast-mode run (subsampled data): logged to the fast registry.
         progress: show the loading bars (None: unless ``LABKIT_QUIET``).
         **classify_kwargs: ``batch_size`` and ``max_length`` for :func:`classify`.
 
@@ -129,7 +130,7 @@ def evaluate_pretrained(models, test_df: pd.DataFrame, dataset_labels, *, datase
             log_run(notebook=notebook, dataset=dataset, model=model.name, metrics=metrics,
                     config={"label_mapping": mapping, "use": "pretrained, no task training"},
                     epochs=0, seconds=seconds, device=str(classifier.device), seed=None,
-                    n_params=n_params)
+                    n_params=n_params, fast=fast)
         rows.append({"model": model.name, **metrics, "seconds": seconds, "n_params": n_params,
                      "label mapping": mapping, "caveat": model.caveat})
     return pd.DataFrame(rows)

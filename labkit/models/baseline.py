@@ -60,8 +60,8 @@ class BaselineDNN(nn.Module):
         return pooled
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor, return_attention: bool = False):
-        """Logits (B, output_size); ``(logits, None)`` with ``return_attention`` (no attention)."""
+        """Logits (B, output_size); ``(logits, [])`` with ``return_attention`` (no attention)."""
         u = self.sentence_vector(x, lengths)
         hidden = self.dropout(self.activation(self.hidden(u)))          # (B, hidden)
         logits = self.output(hidden)                                     # (B, output_size)
-        return (logits, None) if return_attention else logits
+        return (logits, []) if return_attention else logits

@@ -75,9 +75,9 @@ class LSTM(nn.Module):
         return torch.cat(list(h_n), dim=-1)                            # (B, dirs*H)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor, return_attention: bool = False):
-        """Logits (B, output_size); ``(logits, None)`` with ``return_attention`` (no attention)."""
+        """Logits (B, output_size); ``(logits, [])`` with ``return_attention`` (no attention)."""
         logits = self.output(self.sentence_vector(x, lengths))        # (B, output_size)
-        return (logits, None) if return_attention else logits
+        return (logits, []) if return_attention else logits
 
 
 class RNNClassifier(nn.Module):
@@ -103,19 +103,20 @@ class RNNClassifier(nn.Module):
         attention: the score of attention pooling, "dot" or "general".
         trainable_emb: fine-tune the embeddings (they still start pretrained).
 
-    ``model(x, lengths, return_attention=True)`` returns ``(logits, weights)``: with
-    attention pooling the weights a (B, T) sum to 1 over each sentence's words and are 0
-    on padding -- ready for a heat-map; with the other poolings ``None``.
+    ``model(x, lengths, return_attention=True)`` returns ``(logits, attention)``: with
+    attention pooling ``attention[0]`` is (B, 1, 1, T), one query (the final state) whose
+    weights sum to 1 over each sentence's words and are 0 on padding -- ready for a
+    heat-map; with the other poolings ``[]`` (see :mod:`labkit.models`).
 
     >>> import numpy as np
     >>> model = RNNClassifier(3, np.random.rand(10, 4).astype("float32"), cell="gru",
     ...                       hidden_size=5, num_layers=2, bidirectional=True,
     ...                       skip_every=1, pooling="attention")
     >>> x = torch.tensor([[2, 3, 4], [5, 0, 0]])          # (B=2, T=3), 0 = padding
-    >>> logits, weights = model(x, torch.tensor([3, 1]), return_attention=True)
-    >>> logits.shape, weights.shape                       # (B, output_size), (B, T)
-    (torch.Size([2, 3]), torch.Size([2, 3]))
-    >>> weights[1].tolist()                               # one real word takes it all
+    >>> logits, attention = model(x, torch.tensor([3, 1]), return_attention=True)
+    >>> logits.shape, attention[0].shape                  # (B, output_size), (B, 1, 1, T)
+    (torch.Size([2, 3]), torch.Size([2, 1, 1, 3]))
+    >>> attention[0][1, 0, 0].tolist()                    # one real word takes it all
     [1.0, 0.0, 0.0]
     """
 
@@ -200,7 +201,10 @@ class RNNClassifier(nn.Module):
         return (u, weights) if return_attention else u
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor, return_attention: bool = False):
-        """Logits (B, output_size); with ``return_attention``, ``(logits, weights or None)``."""
+        """Logits (B, output_size); with ``return_attention`` also the attention list: one
+        (B, 1, 1, T) map for attention pooling, ``[]`` for the other poolings."""
         u, weights = self.sentence_vector(x, lengths, return_attention=True)
         logits = self.output(self.dropout(u))                          # (B, output_size)
-        return (logits, weights) if return_attention else logits
+        if not return_attention:
+            return logits
+        return logits, [] if weights is None else [weights[:, None, None, :]]   # (B, 1, 1, T)
