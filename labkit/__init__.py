@@ -22,6 +22,8 @@ Experiments and results
     handed-out test files), metrics, plots, experiments (the run registry, leaderboards),
     readme (the README's results table), anchors (published results), saved_models
     (notebook 08: every saved model tested again), tuning (Optuna studies).
+The student edition
+    exercises (the checks behind the exercises' tests: a student's model against labkit's).
 Pretrained transformers
     hf (hub, labels, splits, pretrained: notebook 06; finetune: notebook 07).
 Command line

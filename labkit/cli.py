@@ -23,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["MODEL_CHOICES", "CliError", "build_parser", "main"]
+__all__ = ["MODEL_CHOICES", "CliError", "build_parser", "cli_words", "main"]
 
 #: ``--model`` name -> (run name, labkit model class, its arguments).
 MODEL_CHOICES = {
@@ -56,10 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_columns(parser: argparse.ArgumentParser, label: bool = True) -> None:
     parser.add_argument("--text-column", metavar="C",
-                        help="the column holding the texts (default: guessed, e.g. 'text', 'review')")
+                        help="the column holding the texts: a header name or a position from 0 "
+                        "(default: judged from the header and the rows)")
     if label:
         parser.add_argument("--label-column", metavar="C",
-                            help="the column holding the labels (default: guessed, e.g. 'label', 'sentiment')")
+                            help="the column holding the labels: a header name or a position from 0 "
+                            "(default: judged from the header and the rows)")
+        parser.add_argument("--drop-blank-labels", action="store_true",
+                            help="drop rows whose label is blank (default: an error listing their lines)")
 
 
 def _add_train(commands) -> None:
@@ -120,7 +124,8 @@ def train(args: argparse.Namespace) -> None:
 
     out = _output_path(args.out)
     task = prepare_task(args.data, test=args.test, text=args.text_column, label=args.label_column,
-                        vectors=args.vectors, fast=args.fast, seed=args.seed, device=_device())
+                        vectors=args.vectors, fast=args.fast, seed=args.seed, device=_device(),
+                        blank_labels=_blank_labels(args))
     run_name, class_name, model_kwargs = MODEL_CHOICES[args.model]
     epochs = args.epochs or (FAST_EPOCHS if args.fast else EPOCHS)
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".labkit-") as folder:
@@ -133,6 +138,8 @@ def train(args: argparse.Namespace) -> None:
     print(f"trained {experiment.name} on {task.name} ({len(task.train):,} texts, "
           f"{len(task.val):,} for validation): {fit.epochs} epochs, best {fit.best_epoch}, "
           f"{fit.seconds:.1f} s on {fit.device}")
+    if task.coverage is not None:
+        print(f"{task.vectors_name} covers {task.coverage:.1%} of the training tokens")
     print(f"saved {out}; logged to {runs_path(args.fast)}")
     if len(task.test):
         where = f"test file {args.test}" if args.test else "the held-out test split"
@@ -143,7 +150,8 @@ def train(args: argparse.Namespace) -> None:
 def evaluate(args: argparse.Namespace) -> None:
     """``evaluate``: a saved model's metrics and per-class report on a labelled file."""
     checkpoint = load(args.checkpoint)
-    table = read(args.test_path, checkpoint.labels, args.text_column, args.label_column)
+    table = read(args.test_path, checkpoint.labels, args.text_column, args.label_column,
+                 blank_labels=_blank_labels(args))
     if "label" not in table.columns:
         raise CliError(f"{args.test_path}: no label column, so nothing to evaluate against. Fix: "
                        f"name it (--label-column), or label the texts with 'python -m labkit "
@@ -153,6 +161,11 @@ def evaluate(args: argparse.Namespace) -> None:
     pred = checkpoint.predict(table.text)[1]
     print(f"{args.test_path} ({len(table):,} texts):")
     print(metrics_block(encode_labels(table.label, checkpoint.labels), pred, checkpoint.labels))
+    absent = [label for label in checkpoint.labels if label not in set(table.label)]
+    if absent:
+        print(f"{args.test_path}: note: no text is labelled {', '.join(map(repr, absent))}, so the "
+              f"macro averages (macro F1, macro recall) count {len(absent)} class(es) at 0 recall; "
+              "read accuracy and the recall of the classes present", file=sys.stderr)
 
 
 def predict(args: argparse.Namespace) -> None:
@@ -184,26 +197,30 @@ def load(path):
                        "'python -m labkit train ... --out FILE.pt'")
     from .checkpoints import load_checkpoint
 
+    device = _device()          # a bad LABKIT_DEVICE is its own error, not a bad checkpoint
     try:
-        return load_checkpoint(path, device=_device())
+        return load_checkpoint(path, device=device)
     except Exception as err:   # torch's unpickling errors, a foreign state dict, a missing key
         reason = f"{type(err).__name__}: {err}"[:160]
         raise CliError(f"{path}: not a labkit checkpoint ({reason}). Fix: give a file saved by "
                        "'python -m labkit train ... --out FILE.pt'") from err
 
 
-def read(path, labels, text_column=None, label_column=None):
+def read(path, labels, text_column=None, label_column=None, *, blank_labels="error", texts_only=False):
     """A user's file as a DataFrame with ``text`` (and ``label`` when it has labels).
 
     Args:
         path: a CSV / TSV / TXT file (see :func:`labkit.tables.read_table`).
         labels: the label names, matched in any case (None: labels kept as written).
-        text_column: the text column's name (None: guessed).
-        label_column: the label column's name (None: guessed).
+        text_column: the text column's name or position (None: judged from the file).
+        label_column: the label column's name or position (None: judged from the file).
+        blank_labels: ``"error"`` or ``"drop"`` (``--drop-blank-labels``).
+        texts_only: read only the texts (``predict --file``).
     """
     from .tables import read_table
 
-    return read_table(path, labels=labels, text=text_column, label=label_column)
+    return read_table(path, labels=labels, text=text_column, label=label_column,
+                      blank_labels=blank_labels, texts_only=texts_only)
 
 
 def metrics_block(y_true, pred, labels) -> str:
@@ -219,6 +236,10 @@ def metrics_block(y_true, pred, labels) -> str:
     m = classification_metrics(y_true, pred, labels)
     line = f"accuracy {m['accuracy']:.4f}  macro_f1 {m['macro_f1']:.4f}  macro_recall {m['macro_recall']:.4f}"
     return line + "\n" + report(y_true, pred, labels).to_string(float_format="{:.4f}".format)
+
+
+def _blank_labels(args) -> str:
+    return "drop" if args.drop_blank_labels else "error"
 
 
 def _device():
@@ -247,11 +268,38 @@ def _texts(args) -> list[str]:
     if bool(args.texts) == bool(args.file):
         raise CliError("give the texts to label, or --file PATH, but not both")
     if args.file:
-        return list(read(args.file, None, args.text_column).text)
+        return list(read(args.file, None, args.text_column, texts_only=True).text)
     empty = [i for i, text in enumerate(args.texts, start=1) if not text.strip()]
     if empty:
         raise CliError(f"text {empty[0]} is empty. Fix: give each text in quotes, e.g. \"a fine film\"")
     return args.texts
+
+
+#: How the package's messages name their arguments -> the options that set them here.
+CLI_WORDS = [
+    (r"pass labels=\[\.\.\.\] naming every label in it, and label=", "pass --label-column "),
+    (r",? or pass labels=\[\.\.\.\] with your label names so the column holding them is found", ""),
+    (r"read the file with labels=('[^']*') \(in a notebook, TEST_DATASET = '[^']*'\)",
+     r"evaluate a model trained on \1 ('python -m labkit train --data \1 ...')"),
+    (r"blank_labels='drop'", "--drop-blank-labels"),
+    (r"\blabel=", "--label-column "),
+    (r"\btext=", "--text-column "),
+    (r"\btest=", "--test "),
+    (r"\bvectors=", "--vectors "),
+]
+
+
+def cli_words(message: str) -> str:
+    """A package message with its Python argument names replaced by this command line's options.
+
+    >>> cli_words("no column named 'x' for label= (...). Fix: pass label=<column name or position>")
+    "no column named 'x' for --label-column (...). Fix: pass --label-column <column name or position>"
+    """
+    import re
+
+    for pattern, replacement in CLI_WORDS:
+        message = re.sub(pattern, replacement, message)
+    return re.sub(r" +(?=[),;]|\.(?:\s|$))", "", re.sub(r"  +", " ", message)).strip()
 
 
 def main(argv=None) -> int:
@@ -259,8 +307,12 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.run(args)
+        sys.stdout.flush()
+    except BrokenPipeError:       # e.g. `... | head -2`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (CliError, ValueError, OSError, ImportError) as err:   # DataFormatError is a ValueError
-        message = " ".join(str(err).split()) or type(err).__name__
+        message = cli_words(" ".join(str(err).split()) or type(err).__name__)
         print(f"python -m labkit {args.command}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -24,6 +24,7 @@ LabDataset(name='mr', train=10000, test=662, labels=['negative', 'positive'])
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import tempfile
 import urllib.request
@@ -41,6 +42,7 @@ from .tables import read_table
 from .textfiles import fail
 
 __all__ = [
+    "DataFile",
     "DownloadError",
     "LABELS",
     "DATASET_FILES",
@@ -66,6 +68,31 @@ DATASET_FILES: dict[str, list[tuple[str, str, str]]] = {
     name: [(rel, BASE_URL + rel, sha) for rel, sha in record.files.items()]
     for name, record in BUILTIN.items()
 }
+
+
+@dataclass(frozen=True)
+class DataFile(os.PathLike):
+    """A user's labelled file and, where its content does not make them clear, its columns.
+
+    A notebook's ``DATASETS`` entry ``name=path?text=κείμενο&label=συναίσθημα`` becomes
+    one (see :func:`labkit.params.parse_datasets`); it is a path everywhere a path goes.
+
+    Args:
+        path: the file.
+        text: its text column, a header name or a position from 0 (None: judged from the rows).
+        label: its label column, likewise.
+    """
+    path: Path
+    text: str | int | None = None
+    label: str | int | None = None
+
+    def __fspath__(self) -> str:
+        return os.fspath(self.path)
+
+    def __str__(self) -> str:
+        columns = "&".join(f"{k}={v}" for k, v in [("text", self.text), ("label", self.label)]
+                           if v is not None)
+        return f"{self.path}?{columns}" if columns else str(self.path)
 
 
 @dataclass(repr=False)
@@ -191,7 +218,7 @@ def load_dataset(source: str | os.PathLike, data_dir: str | os.PathLike | None =
                  test: str | os.PathLike | None = None, text: str | int | None = None,
                  label: str | int | None = None, labels: Sequence[str] | str | None = None,
                  test_size: float = 0.2, seed: int = 0, name: str | None = None,
-                 download: bool = True) -> LabDataset:
+                 download: bool = True, blank_labels: str = "error") -> LabDataset:
     """Load a built-in dataset with the lab's split, or any labelled file of your own.
 
     A built-in name (``"mr"`` or ``"semeval2017a"``, any case) wins over a file of that
@@ -207,7 +234,8 @@ def load_dataset(source: str | os.PathLike, data_dir: str | os.PathLike | None =
     ``split_seed``.
 
     Args:
-        source: a built-in dataset's name, or the path of a labelled file.
+        source: a built-in dataset's name, or the path of a labelled file (a
+            :class:`DataFile` brings its columns along).
         data_dir: where the built-in datasets' files are (default :func:`resolve_data_dir`).
         test: a file: its labelled test file (same columns), instead of a split.
         text: a file: its text column (header name or position from 0); default: guessed.
@@ -218,6 +246,8 @@ def load_dataset(source: str | os.PathLike, data_dir: str | os.PathLike | None =
         seed: a file without ``test``: the seed of that split.
         name: a file: the dataset's name; default: the file's stem.
         download: a built-in dataset: fetch missing files.
+        blank_labels: a file: ``"error"`` (rows with a blank label are an error naming
+            their lines) or ``"drop"`` (they are dropped, and counted on stderr).
 
     Raises:
         ValueError: an unknown name that is no file either; file options for a built-in.
@@ -231,12 +261,14 @@ def load_dataset(source: str | os.PathLike, data_dir: str | os.PathLike | None =
             raise ValueError(f"{', '.join(f'{k}=' for k in given)} apply to a file of your own, not "
                              f"to the built-in dataset {source!r}")
         return _load_builtin(source.lower(), data_dir, download)
+    if isinstance(source, DataFile):
+        text, label = source.text if text is None else text, source.label if label is None else label
     path = Path(source).expanduser()
     if not path.exists() and isinstance(source, str) and not path.suffix and len(path.parts) == 1:
         raise ValueError(f"unknown dataset {source!r}: choose one of {sorted(LABELS)} (any case), or "
                          f"give the path of a labelled file (relative paths start at {Path.cwd()})")
-    return _load_file(path, test=test, text=text, label=label, labels=labels,
-                      test_size=test_size, seed=seed, name=name)
+    return _load_file(path, test=test, text=text, label=label, labels=labels, test_size=test_size,
+                      seed=seed, name=name, blank_labels=blank_labels)
 
 
 def _load_builtin(key: str, data_dir, download: bool) -> LabDataset:
@@ -255,11 +287,11 @@ def _load_builtin(key: str, data_dir, download: bool) -> LabDataset:
 
 
 def _load_file(path: Path, *, test, text, label, labels, test_size: float, seed: int,
-               name: str | None) -> LabDataset:
+               name: str | None, blank_labels: str = "error") -> LabDataset:
     """A user's labelled file (and test file) as a :class:`LabDataset`."""
     if isinstance(labels, str):
         labels = LABELS[_check_name(labels)]
-    train = read_table(path, labels=labels, text=text, label=label)
+    train = read_table(path, labels=labels, text=text, label=label, blank_labels=blank_labels)
     if "label" not in train.columns:
         raise fail(path, "no label column, so it cannot train a classifier",
                    "add a header line naming the columns (e.g. text,label), pass label=<column name "
@@ -272,25 +304,39 @@ def _load_file(path: Path, *, test, text, label, labels, test_size: float, seed:
                    "a classifier needs examples of at least two labels")
     name = name or path.stem
     if test is None:
-        counts = train.label.value_counts()
         try:
-            if counts.min() < 2:
-                raise ValueError(f"label(s) {sorted(counts[counts < 2].index)} have a single example")
-            train, test_df = _stratified_split(train, test_size, seed)
-        except ValueError as err:   # also sklearn's: fewer test examples than labels
-            raise fail(path, f"too few examples for a stratified test split of {test_size:.0%} ({err})",
-                       "add examples of the rarest labels, or give a test file with test=") from None
+            train, test_df = _stratified_split(train, test_size, seed, what="test")
+        except ValueError as err:
+            raise fail(path, str(err), "add examples of the rarest labels, or give a test file with "
+                       "test=") from None
         return LabDataset(name, train, test_df, names, split_seed=seed)
-    test_df = read_table(test, labels=names, text=text, label=label)   # unknown labels: named
+    test_df = read_table(test, labels=names, text=text, label=label,   # unknown labels: named
+                         blank_labels=blank_labels)
     if "label" not in test_df.columns:
         raise fail(test, "no label column in the test file",
                    f"give it the labels of {path.name} ({names}), or pass label=<column>")
     return LabDataset(name, train.reset_index(drop=True), test_df, names)
 
 
-def _stratified_split(df: pd.DataFrame, size: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _stratified_split(df: pd.DataFrame, size: float, seed: int,
+                      what: str = "validation") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(rest, split)``: ``size`` of ``df`` split off with every label's share kept.
+
+    Raises:
+        ValueError: a label with one example, or a split too small to hold every label.
+    """
     from sklearn.model_selection import train_test_split
 
+    counts = df["label"].value_counts()
+    rare = sorted(map(str, counts[counts < 2].index))
+    if rare:
+        raise ValueError(f"too few examples for a stratified {what} split: label(s) {rare} have a "
+                         "single example; add examples of them, or drop them")
+    held_out = math.ceil(size * len(df))
+    if not len(counts) <= held_out <= len(df) - len(counts):
+        raise ValueError(f"too few examples for a stratified {what} split of {size:.0%}: it holds "
+                         f"{held_out} of {len(df)} examples, and both parts need one of each of the "
+                         f"{len(counts)} labels; add examples")
     first, second = train_test_split(df, test_size=size, random_state=seed, stratify=df["label"])
     return first.reset_index(drop=True), second.reset_index(drop=True)
 
@@ -310,11 +356,23 @@ def train_val_split(df: pd.DataFrame, val_size: float = 0.1,
 
 
 def subsample(df: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFrame:
-    """At most ``n`` rows, stratified by label (for fast mode)."""
+    """Exactly ``n`` rows (all when there are fewer), stratified by label (for fast mode).
+
+    Each label keeps its share of the rows, rounded so that the shares add up to ``n``
+    (largest remainders first).
+
+    >>> df = pd.DataFrame({"text": list("abcdefg"), "label": list("xxxxyyz")})
+    >>> sorted(subsample(df, 4, seed=0).label)
+    ['x', 'x', 'y', 'z']
+    """
     if len(df) <= n:
         return df
-    frac = n / len(df)
-    parts = [g.sample(frac=frac, random_state=seed) for _, g in df.groupby("label", sort=True)]
+    counts = df.label.value_counts().sort_index()
+    quota = counts * n / len(df)
+    keep = np.floor(quota).astype(int)
+    remainder = (quota - keep).sort_values(ascending=False, kind="stable")
+    keep[remainder.index[:n - keep.sum()]] += 1
+    parts = [g.sample(n=int(keep[label]), random_state=seed) for label, g in df.groupby("label", sort=True)]
     return pd.concat(parts).sample(frac=1, random_state=seed).reset_index(drop=True)
 
 

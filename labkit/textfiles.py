@@ -132,7 +132,10 @@ def decode_user_file(path: Path) -> str:
 
 # --------------------------------------------------------------------------- rows
 
-_DELIMITERS = {".csv": ",;\t|", ".txt": "\t"}  # other suffixes: "\t,;|"; .tsv: always a tab
+_OWN = {".csv": ",", ".tsv": "\t"}   # a suffix's own delimiter: tried first, and the fallback
+_DELIMITERS = "\t|;,"                 # then the others, those rarest inside texts first
+FIT_SHARE = 0.9                       # share of the rows a delimiter must split the same way
+MAX_FIELD = 1 << 30                   # characters a field may hold (csv's default: 131,072)
 
 
 def _check_quotes(lines: list[str], start: int, end: int, delimiter: str, last: bool) -> None:
@@ -161,6 +164,7 @@ def split_rows(text: str, delimiter: str | None) -> list[tuple[int, list[str]]]:
     Raises:
         QuoteError: a quote opens and is not closed on its line.
     """
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD))   # a long text is no quote problem
     rows: list[tuple[int, list[str]]] = []
     if delimiter is None or delimiter == "\t":
         for lineno, line in enumerate(text.split("\n"), start=1):
@@ -199,27 +203,38 @@ def _widths(lines: list[str], delimiter: str) -> list[int] | None:
     return None
 
 
+def _fit(lines: list[str], delimiter: str) -> float:
+    """Share of ``lines`` that ``delimiter`` splits into the usual number (>= 2) of fields;
+    for a tab, into >= 2 fields."""
+    widths = _widths(lines, delimiter)
+    if not widths:
+        return 0.0
+    if delimiter == "\t":
+        return sum(w >= 2 for w in widths) / len(widths)
+    width, n = Counter(widths).most_common(1)[0]
+    return n / len(widths) if width >= 2 else 0.0
+
+
 def choose_delimiter(path: Path, text: str) -> str | None:
     """The delimiter that splits (nearly) every one of the first 200 rows.
 
-    A tab needs >= 2 fields on 90 % of the rows; other delimiters, which also occur
-    inside texts, need the same number (>= 2) of fields on 90 % of the rows.
+    Comma, tab, semicolon and pipe are tried the same way for every suffix: a tab needs
+    >= 2 fields on 90 % of the rows; the others, which also occur inside texts, the same
+    number (>= 2) of fields on 90 % of the rows. When several fit, the one that fits the
+    most rows wins; ties go to the suffix's own (``.csv`` a comma, ``.tsv`` a tab), then
+    tab, pipe, semicolon, comma. When none fits: the suffix's own, else None (one text
+    per line).
 
     Args:
-        path: the file (its suffix decides the candidates).
+        path: the file (its suffix breaks ties).
         text: the decoded file.
+
+    >>> choose_delimiter(Path("notes.txt"), "great, really|positive\\nbad, awful|negative\\n")
+    '|'
     """
-    suffix = path.suffix.lower()
-    if suffix == ".tsv":
-        return "\t"
+    own = _OWN.get(path.suffix.lower())
+    order = ([own] if own else []) + [d for d in _DELIMITERS if d != own]
     sample = text.split("\n")[:200]
-    for delimiter in _DELIMITERS.get(suffix, "\t,;|"):
-        widths = _widths(sample, delimiter)
-        if not widths:
-            continue
-        width, n = Counter(widths).most_common(1)[0]
-        if delimiter == "\t":
-            width, n = 2, sum(w >= 2 for w in widths)
-        if width >= 2 and n >= 0.9 * len(widths):
-            return delimiter
-    return "," if suffix == ".csv" else None
+    fits = {delimiter: _fit(sample, delimiter) for delimiter in order}
+    best = max(order, key=fits.get)   # the first of the best, in ``order``
+    return best if fits[best] >= FIT_SHARE else own

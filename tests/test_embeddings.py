@@ -286,3 +286,12 @@ def test_fast_and_line_by_line_parsers_agree(tmp_path, small, header, trailing):
     slow = emb._parse_slow(path, dim=3, skip=int(header))
     assert fast[0] == slow[0] == small.words
     np.testing.assert_array_equal(fast[1], slow[1])
+
+
+def test_loaded_vectors_know_their_source(tmp_path, small, glove):
+    assert glove.source == "glove-6b-50d"
+    path = write_vectors(tmp_path / "small.txt", small)
+    cache = tmp_path / "cache"
+    assert load_word_vectors(path, cache_dir=cache).source == str(path)
+    assert load_word_vectors(path, cache_dir=cache).source == str(path)      # from the cache
+    assert small.source == ""

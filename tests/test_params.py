@@ -1,6 +1,7 @@
 """labkit.params.resolve: a notebook's parameters derived and checked before anything trains."""
 import gzip
 import os
+import re
 
 import pytest
 import torch
@@ -137,3 +138,24 @@ def test_prepare_tasks_passes_the_notebooks_mode_seed_and_device(capsys):
     assert list(tasks) == ["mr"] and tasks["mr"].fast and tasks["mr"].device == "cpu"
     assert len(tasks["mr"].train) + len(tasks["mr"].val) <= 2001
     assert capsys.readouterr().out.startswith("mr: ")
+
+
+def test_an_absent_or_unknown_device_stops_the_notebook_naming_labkit_device(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    monkeypatch.setenv("LABKIT_DEVICE", "tpu")
+    with pytest.raises(ParameterError) as err:
+        check()
+    assert str(err.value) == ("LABKIT_DEVICE='tpu': unknown device; this machine has: cpu. Fix: unset "
+                              "LABKIT_DEVICE, or give one of those; with LABKIT_DEVICE unset, the "
+                              "notebook trains on the best device present")
+    monkeypatch.delenv("LABKIT_DEVICE")
+    with pytest.raises(ParameterError, match=r"device='cuda': not on this machine; .* set LABKIT_DEVICE"):
+        check(device="cuda")
+    assert check().device == torch.device("cpu")
+
+
+def test_prepare_tasks_says_how_much_the_vectors_cover(capsys):
+    check(["mr"], fast=True, vectors="glove-6b-50d").prepare_tasks()
+    out = capsys.readouterr().out
+    assert re.search(r"max length \d+; glove-6b-50d covers \d\d\.\d% of the training tokens\n$", out), out

@@ -1,7 +1,10 @@
 """End to end on a small slice of MR: prepare, train, log, save, evaluate a user's file."""
 import json
+import re
+import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -9,7 +12,8 @@ from labkit.tables import DataFormatError
 from labkit import experiments
 from labkit.models import BaselineDNN, MultiHeadAttentionModel
 from labkit.evaluation import evaluate_file, evaluate_handed_out, predict_texts
-from labkit.pipeline import cross_validate, prepare_task, rerun, run_experiment, run_settings, subsample
+from labkit.embeddings import load_word_vectors
+from labkit.pipeline import cross_validate, make_task, prepare_task, rerun, run_experiment, run_settings, subsample
 from labkit.text import tokenize
 from labkit.checkpoints import load_checkpoint
 from labkit.training import predict
@@ -219,3 +223,50 @@ def test_examples_are_test_sentences_of_the_asked_lengths(task):
     picked = task.examples(5, 8, n=3)
     assert len(picked) == 3 and all(5 <= task.test.lengths[i] <= 8 for i in picked)
     assert picked == sorted(picked) and task.examples(10**6, 10**6 + 1) == []
+
+
+def small_frame(texts):
+    """A tiny labelled DataFrame: each text twice, once per label."""
+    return pd.DataFrame({"text": [t for t in texts for _ in (0, 1)],
+                         "label": ["negative", "positive"] * len(texts)})
+
+
+GREEK = ["Η ταινία ήταν υπέροχη και συγκινητική", "Βαρετή ταινία, χάσαμε τον χρόνο μας",
+         "Οι ηθοποιοί έπαιξαν πολύ καλά", "Το σενάριο δεν είχε κανένα νόημα",
+         "Θα την έβλεπα ξανά με χαρά", "Απαίσια μουσική και κακή σκηνοθεσία"]
+ENGLISH = ["The film was wonderful and moving", "A boring film, we lost our time",
+           "The actors played very well", "The script made no sense at all",
+           "I would gladly watch it again", "Awful music and poor direction"]
+
+
+@pytest.fixture(scope="module")
+def glove():
+    return load_word_vectors()
+
+
+def test_greek_texts_with_english_glove_warn_about_the_coverage(glove):
+    df = small_frame(GREEK)
+    with pytest.warns(UserWarning) as caught:
+        greek = make_task("greek", ["negative", "positive"], df, df, vectors=glove, max_length=10)
+    assert greek.coverage < 0.5 and greek.vectors_name == "glove-6b-50d"
+    message = str(caught[0].message)
+    assert message.startswith(f"glove-6b-50d covers only {greek.coverage:.1%} of the training tokens of greek")
+    assert "give VECTORS / --vectors a file in the texts' language" in message
+
+
+def test_english_texts_are_covered_without_a_warning(glove):
+    df = small_frame(ENGLISH)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        english = make_task("english", ["negative", "positive"], df, df, vectors=glove, max_length=10)
+    assert english.coverage > 0.9 and english.vectors_name == "glove-6b-50d"
+
+
+def test_a_vectors_file_is_named_by_its_path(tmp_path, monkeypatch):
+    monkeypatch.setenv("LABKIT_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "tiny.txt"
+    path.write_text("the 1 0\nfilm 0 1\n")
+    df = small_frame(ENGLISH)
+    with pytest.warns(UserWarning, match=f"^{re.escape(str(path))} covers only"):
+        task = make_task("english", ["negative", "positive"], df, df, vectors=path)
+    assert task.vectors_name == str(path) and 0 < task.coverage < 0.5

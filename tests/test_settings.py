@@ -44,3 +44,66 @@ def test_only_settings_reads_labkit_variables_and_the_readme_lists_them_all():
     assert readers == []
     readme = (ROOT / "README.md").read_text("utf-8")
     assert [name for name in settings.VARIABLES if name not in readme] == []
+
+
+@pytest.mark.parametrize("value, expected", [("1", True), (" Yes ", True), ("ON", True), ("y", True),
+                                             ("true", True), ("0", False), ("False", False),
+                                             ("no", False), ("off", False), ("N", False)])
+def test_booleans_take_the_usual_spellings_in_any_case(monkeypatch, value, expected):
+    monkeypatch.setenv("LABKIT_FAST", value)
+    assert settings.env("LABKIT_FAST", not expected) is expected
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "yess", "t"])
+def test_any_other_boolean_is_an_error_not_full_mode(monkeypatch, value):
+    monkeypatch.setenv("LABKIT_FAST", value)
+    with pytest.raises(ValueError) as err:
+        settings.env("LABKIT_FAST", False)
+    assert str(err.value) == (f"LABKIT_FAST={value!r} is not a yes/no value; give 1 or 0 "
+                              "(also true/false, yes/no, on/off)")
+
+
+def fake_machine(monkeypatch, cuda=0, mps=False):
+    """This machine as if it had ``cuda`` GPUs and Apple's MPS or not."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda > 0)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+    monkeypatch.delenv("LABKIT_DEVICE", raising=False)
+
+
+def test_devices_present_lists_what_the_machine_has(monkeypatch):
+    fake_machine(monkeypatch)
+    assert settings.devices_present() == ["cpu"]
+    fake_machine(monkeypatch, cuda=2)
+    assert settings.devices_present() == ["cpu", "cuda", "cuda:0", "cuda:1"]
+    fake_machine(monkeypatch, mps=True)
+    assert settings.devices_present() == ["cpu", "mps"]
+
+
+def test_present_devices_are_picked_in_any_case(monkeypatch):
+    fake_machine(monkeypatch, cuda=2)
+    assert settings.pick_device("cuda:1") == torch.device("cuda:1")
+    assert settings.pick_device(torch.device("cuda", 0)) == torch.device("cuda:0")
+    monkeypatch.setenv("LABKIT_DEVICE", " CPU ")
+    assert settings.pick_device() == torch.device("cpu")
+    assert settings.pick_device("cuda") == torch.device("cuda")     # prefer wins over the variable
+
+
+def test_an_unknown_device_in_the_environment_names_the_variable_and_the_fix(monkeypatch):
+    fake_machine(monkeypatch)
+    monkeypatch.setenv("LABKIT_DEVICE", "tpu")
+    with pytest.raises(ValueError) as err:
+        settings.pick_device()
+    assert str(err.value) == ("LABKIT_DEVICE='tpu': unknown device; this machine has: cpu. "
+                              "Fix: unset LABKIT_DEVICE, or give one of those")
+
+
+@pytest.mark.parametrize("gpus, device, problem", [
+    (0, "cuda", "not on this machine"), (1, "cuda:1", "not on this machine"), (1, "mps", "not on this machine"),
+    (1, "cpu:0", "unknown device"), (1, "cuda:x", "unknown device"), (1, "gpu", "unknown device")])
+def test_an_absent_or_unknown_device_lists_the_present_ones(monkeypatch, gpus, device, problem):
+    fake_machine(monkeypatch, cuda=gpus)
+    with pytest.raises(ValueError) as err:
+        settings.pick_device(device)
+    present = "cpu, cuda, cuda:0" if gpus else "cpu"
+    assert str(err.value) == f"device={device!r}: {problem}; this machine has: {present}. Fix: give one of those"

@@ -55,6 +55,8 @@ def _write(tmp_path: Path, name: str, content: str | bytes) -> Path:
     ("semicolon.csv", "text;label\nyes, good;positive\nno;negative\n", MR_LABELS,
      [("yes, good", "positive"), ("no", "negative")]),
     ("raw.csv", "text,label\nyay,Happy\n", None, [("yay", "Happy")]),
+    ("odd_header.csv", "col1,col2\nnice,positive\nbad,negative\n", MR_LABELS,   # issue #19: a header
+     [("nice", "positive"), ("bad", "negative")]),                             # by content, no error
 ])
 def test_read_table_layouts(tmp_path, name, content, labels, expected):
     df = read_table(_write(tmp_path, name, content), labels=labels)
@@ -87,7 +89,8 @@ def test_read_table_reads_the_semeval_gold_file():
     ("numbers.csv", "id,label\n1,positive\n2,negative\n", "no text column"),
     ("unknown.csv", "text,label\nok,positive\nmeh,happy\nugh,sad\nhm,happy\n",
      r"unknown labels 'happy' \(line 3\), 'sad' \(line 4\)"),
-    ("odd_header.csv", "col1,col2\nnice,positive\nbad,negative\n", r"'col2' \(line 1\).*name its columns"),
+    ("first_unknown.csv", "nice,meh\nbad,negative\nok,meh\nfine,positive\ngood,positive\n",
+     r"unknown labels 'meh' \(line 1\).*name its columns"),
     ("badint.csv", "text,label\nok,2\n", r"unknown labels '2' \(line 2\)"),
     ("emptytext.tsv", "1\tpositive\tgood\n2\tnegative\t  \n3\tnegative\tbad\n", r"empty text on line\(s\) 2"),
     ("onlyheader.csv", "text,label\n", "only a header"),
@@ -175,17 +178,19 @@ def test_semeval_labels_under_mr_labels_raise_instead_of_predictions_only(semeva
     assert len(read_table(semeval_excerpt, labels="semeval2017a")) == 500
 
 
-def test_a_label_like_column_is_never_dropped(tmp_path):
+def test_a_label_like_column_is_never_dropped(tmp_path, capsys):
     few = _write(tmp_path, "few.tsv", "".join(f"{i}\t{'positive' if i < 3 else 'meh'}\ttext {i}\n"
                                              for i in range(10)))   # 30 % label names
     with pytest.raises(DataFormatError, match=r"column 2 \(no header\) looks like labels \('meh' x7"):
         read_table(few, labels=MR_LABELS)
     named = _write(tmp_path, "named.csv", "Tweet,Feeling\ngood stuff,positive\nbad,negative\n")
+    for labels in (MR_LABELS, None):   # issue #19: a label column is found by content, and said
+        assert read_table(named, labels=labels).values.tolist() == [["good stuff", "positive"],
+                                                                    ["bad", "negative"]]
+        assert capsys.readouterr().err == f"{named}: text column 'Tweet', label column 'Feeling', 2 labels\n"
+    some = _write(tmp_path, "some.csv", "Tweet,Feeling\ngood stuff,positive\nbad,meh\nok,so-so\n")
     with pytest.raises(DataFormatError, match=r"column 'Feeling' looks like labels.*pass label='Feeling'"):
-        read_table(named, labels=MR_LABELS)
-    with pytest.raises(DataFormatError, match="label='Feeling'") as err:
-        read_table(named)
-    assert "semeval2017a" not in str(err.value)   # the labels fit: the name is the problem
+        read_table(some, labels=MR_LABELS)   # a third of its values are labels: not taken, not dropped
 
 
 def test_explicit_text_and_label_columns(tmp_path):
