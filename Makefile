@@ -16,7 +16,7 @@ endif
 # second core to work on a second notebook instead. Sequential: make run LANES=1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: setup run test unit notebooks bench readme colab clean
+.PHONY: setup run test unit notebooks bench readme colab clean student grade
 
 $(STAMP): pyproject.toml requirements.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,20 @@ unit: setup
 notebooks: setup
 	LABKIT_FAST=1 LABKIT_QUIET=1 $(BIN)/python -m pytest -q -n 2 --dist loadfile --nbval-lax \
 	  --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg $(NOTEBOOKS)
+
+# The student edition: every notebook with its solutions stubbed, hidden tests and outputs
+# removed, written answers emptied (nbgrader's preprocessors), into student/ (committed).
+student: setup
+	$(BIN)/python -m labkit.grading student notebooks student
+
+# Grade a folder of submissions (one sub-folder or file per student) with nbgrader autograde in
+# fast mode, each notebook in its own temporary folder and process (TIMEOUT seconds, MEMORY_GB):
+# writes grades.csv and grades.md into that folder.  make grade SUBMISSIONS=folder
+TIMEOUT ?= 300
+MEMORY_GB ?= 6
+grade: setup
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [TIMEOUT=300] [MEMORY_GB=6]"; exit 2; }
+	$(BIN)/python -m labkit.grading grade "$(SUBMISSIONS)" --timeout $(TIMEOUT) --memory-gb $(MEMORY_GB)
 
 bench: setup
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python "$$b" || exit 1; done

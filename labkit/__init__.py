@@ -23,7 +23,8 @@ Experiments and results
     readme (the README's results table), anchors (published results), saved_models
     (notebook 08: every saved model tested again), tuning (Optuna studies).
 The student edition
-    exercises (the checks behind the exercises' tests: a student's model against labkit's).
+    exercises (the checks behind the exercises' tests: a student's model against labkit's),
+    grading (the student edition with nbgrader's preprocessors, and grading submissions).
 Pretrained transformers
     hf (hub, labels, splits, pretrained: notebook 06; finetune: notebook 07).
 Command line

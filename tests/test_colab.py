@@ -147,7 +147,7 @@ def test_install_cell_installs_labkit_in_colab_only_and_raises_when_pip_fails(re
 @pytest.fixture
 def copy(tmp_path) -> Path:
     """The files the tool reads and writes, copied from the checkout."""
-    return copy_checkout(tmp_path, names=("README.md", "pyproject.toml", "notebooks/"))
+    return copy_checkout(tmp_path, names=("README.md", "pyproject.toml", "notebooks/", "student/"))
 
 
 def test_stamp_rewrites_only_the_install_cell_and_badges_and_is_idempotent(copy):
@@ -183,8 +183,10 @@ def test_a_new_notebook_gets_a_readme_row_with_its_badge(copy):
     assert stamp_colab.main(["--root", str(copy), "--check"]) == 1
     assert stamp_colab.main(["--root", str(copy)]) == 0
     rows = [r for r in (copy / "README.md").read_text().splitlines() if "notebooks/99_results.ipynb" in r]
-    assert rows == ["| [99_results](notebooks/99_results.ipynb) | "
-                    f"{stamp_colab.colab_badge('labkit-nlp/labkit', '99_results.ipynb')} |  | Results |"]
+    assert rows == ["| [99_results](notebooks/99_results.ipynb) | "             # no student edition yet
+                    f"{stamp_colab.colab_badge('labkit-nlp/labkit', '99_results.ipynb')} |  |  | Results |"]
+    row = next(r for r in (copy / "README.md").read_text().splitlines() if "notebooks/03_self_attention.ipynb" in r)
+    assert stamp_colab.colab_badge("labkit-nlp/labkit", "03_self_attention.ipynb", "student") in row
 
 
 def test_a_notebook_without_the_install_cell_is_refused_and_nothing_written(copy, capsys):

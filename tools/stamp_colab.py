@@ -111,8 +111,8 @@ def stamp_notebook(text: str, url: str, name: str = "notebook") -> str:
 
 # README --------------------------------------------------------------------------------
 
-def colab_badge(owner_name: str, notebook: str) -> str:
-    link = f"https://colab.research.google.com/github/{owner_name}/blob/{BRANCH}/notebooks/{notebook}"
+def colab_badge(owner_name: str, notebook: str, folder: str = "notebooks") -> str:
+    link = f"https://colab.research.google.com/github/{owner_name}/blob/{BRANCH}/{folder}/{notebook}"
     return f"[![Open in Colab]({BADGE})]({link})"
 
 
@@ -134,8 +134,9 @@ def _title(notebook: Path) -> str:
     return ""
 
 
-def stamp_readme(text: str, owner_name: str, notebooks: list[Path]) -> str:
-    """The README with a Colab badge in its notebook table's row of every notebook."""
+def stamp_readme(text: str, owner_name: str, notebooks: list[Path], student: list[Path] = ()) -> str:
+    """The README with a Colab badge in its notebook table's row of every notebook, and one for
+    its student edition in a third column headed 'student edition' (when the table has one)."""
     try:
         head, rest = text.split(TABLE_START + "\n", 1)
         table, tail = rest.split(TABLE_END, 1)
@@ -145,6 +146,7 @@ def stamp_readme(text: str, owner_name: str, notebooks: list[Path]) -> str:
     if len(rows) < 2 or _cells(rows[0])[:2] != ["notebook", "Colab"]:
         raise StampError("README.md: the notebook table's first two columns must be 'notebook' and 'Colab'")
     files = {nb.name: nb for nb in notebooks}
+    editions = {nb.name for nb in student}
     seen = set()
     for i, row in enumerate(rows[2:], start=2):
         cells = _cells(row)
@@ -156,6 +158,8 @@ def stamp_readme(text: str, owner_name: str, notebooks: list[Path]) -> str:
                              "remove or rename its row")
         seen.add(link[1])
         cells[1] = colab_badge(owner_name, link[1])
+        if _cells(rows[0])[2:3] == ["student edition"]:
+            cells[2] = colab_badge(owner_name, link[1], "student") if link[1] in editions else ""
         rows[i] = _row(cells)
     width = len(_cells(rows[0]))
     for name, path in files.items():
@@ -185,9 +189,10 @@ def stamp(root: Path, url: str, write_pyproject: bool = False) -> dict[Path, str
     notebooks = sorted((root / "notebooks").glob("[0-9]*.ipynb"))
     if not notebooks:
         raise StampError(f"no notebooks/[0-9]*.ipynb under {root}")
-    new = {nb: stamp_notebook(_read(nb), url, f"notebooks/{nb.name}") for nb in notebooks}
+    student = sorted((root / "student").glob("[0-9]*.ipynb"))        # the student edition
+    new = {nb: stamp_notebook(_read(nb), url, f"{nb.parent.name}/{nb.name}") for nb in [*notebooks, *student]}
     readme = root / "README.md"
-    new[readme] = stamp_readme(_read(readme), owner_name, notebooks)
+    new[readme] = stamp_readme(_read(readme), owner_name, notebooks, student)
     if write_pyproject:
         pyproject = root / "pyproject.toml"
         new[pyproject] = set_pyproject_url(_read(pyproject), url)
