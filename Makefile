@@ -16,7 +16,7 @@ endif
 # second core to work on a second notebook instead. Sequential: make run LANES=1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: setup run test unit notebooks bench readme colab clean student grade
+.PHONY: setup run test unit notebooks bench readme colab colab-check clean student grade
 
 $(STAMP): pyproject.toml requirements.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,13 @@ readme: setup
 colab:
 	$(PYTHON) tools/stamp_colab.py $(if $(REPO),--repo $(REPO))
 
+# labkit under Colab's own versions (Python 3.13, the pins of colab/pip-freeze.gpu.txt), installed
+# through the notebooks' install cell with a fake google.colab; unit tests and nbval in fast mode.
+# On demand, not in CI: it downloads Colab's torch (about 3 GB). See colab/README.md.
+PY313 ?= python3.13
+colab-check:
+	$(PYTHON) tools/colab_check.py --python $(PY313)
+
 # Fast mode: unit tests and doctests, then every notebook through nbval on subsampled data.
 test: setup unit notebooks
 
@@ -83,4 +90,4 @@ bench: setup
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python "$$b" || exit 1; done
 
 clean:
-	rm -rf $(VENV) results/runs-fast.jsonl notebooks/checkpoints
+	rm -rf $(VENV) results/runs-fast.jsonl results/runs-cli.jsonl notebooks/checkpoints notebooks/checkpoints-fast

@@ -104,15 +104,16 @@ def anchors(dataset: str | None = None, metric: str | None = None) -> pd.DataFra
 
 
 _BOARD_COLUMNS = ["dataset", "notebook", "model", "split", "source", "accuracy", "macro_f1",
-                  "macro_recall", "f1_pn", "val_accuracy", "selected", "epochs", "n_params"]
+                  "macro_recall", "f1_pn", "val_accuracy", "val_macro_recall", "selected", "epochs", "n_params"]
 
 
 def notebook_results(path=None, *, datasets=None, reference: bool = True) -> pd.DataFrame:
     """One run per notebook, dataset, split and source: the run that represents the notebook.
 
-    That run is the one the notebook marked as selected on validation; else the run
-    with the best validation accuracy; else (runs that log no validation score, such as
-    06's zero-shot models) the best on the test set, which ``chosen_by`` says.
+    That run is the one the notebook marked as selected on validation; else the run with
+    the best validation score on the dataset's headline metric (``val_accuracy`` on MR,
+    ``val_macro_recall`` on SemEval); only among runs that log none (runs of an older labkit)
+    the best on the test set, which ``chosen_by`` says.
 
     Args:
         path: the registry (default :func:`labkit.experiments.runs_path`).
@@ -130,7 +131,7 @@ def notebook_results(path=None, *, datasets=None, reference: bool = True) -> pd.
         board = board.assign(source="this runtime")
     rows = []
     for _, group in board.groupby(["dataset", "notebook", "split", "source"], sort=False):
-        val = pd.to_numeric(group.val_accuracy, errors="coerce")
+        val = pd.to_numeric(group[f"val_{headline_metric(group.dataset.iloc[0])}"], errors="coerce")
         if group.selected.any():
             row, how = group[group.selected].iloc[0], "selected"
         elif val.notna().any():
@@ -142,7 +143,7 @@ def notebook_results(path=None, *, datasets=None, reference: bool = True) -> pd.
             rows.append({**row.to_dict(), "chosen_by": how, "score": score})
     df = pd.DataFrame(rows, columns=[*_BOARD_COLUMNS, "chosen_by", "score"])
     df = df.sort_values(["dataset", "score"], ascending=[True, False], kind="stable")
-    return df.drop(columns=["val_accuracy", "selected"]).reset_index(drop=True)
+    return df.drop(columns=["val_accuracy", "val_macro_recall", "selected"]).reset_index(drop=True)
 
 
 def compare(results: pd.DataFrame) -> pd.DataFrame:

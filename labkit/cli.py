@@ -132,7 +132,7 @@ def train(args: argparse.Namespace) -> None:
         experiment = run_experiment(
             task, args.name or run_name, MODELS[class_name], model_kwargs,
             {"epochs": epochs, "patience": PATIENCE}, notebook="cli", seed=args.seed,
-            checkpoint_dir=folder)
+            checkpoint_dir=folder, registry=runs_path(args.fast, cli=True))
         os.replace(experiment.checkpoint, out)
     fit = experiment.fit
     print(f"trained {experiment.name} on {task.name} ({len(task.train):,} texts, "
@@ -140,7 +140,7 @@ def train(args: argparse.Namespace) -> None:
           f"{fit.seconds:.1f} s on {fit.device}")
     if task.coverage is not None:
         print(f"{task.vectors_name} covers {task.coverage:.1%} of the training tokens")
-    print(f"saved {out}; logged to {runs_path(args.fast)}")
+    print(f"saved {out}; logged to {runs_path(args.fast, cli=True)}")
     if len(task.test):
         where = f"test file {args.test}" if args.test else "the held-out test split"
         print(f"{where} ({len(task.test):,} texts):")

@@ -33,7 +33,7 @@ from . import settings
 from .datasets import METRIC_ALIASES, headline_metric
 
 __all__ = ["runs_path", "git_commit", "run_id", "log_run", "select", "load_runs", "leaderboard",
-           "side_by_side", "best_on_validation", "reference_runs_path"]
+           "side_by_side", "read_aloud", "best_on_validation", "reference_runs_path", "current"]
 
 RECORD_FIELDS = [
     "timestamp", "notebook", "dataset", "model", "split", "metrics", "config", "epochs",
@@ -70,17 +70,20 @@ def _project_root(start: Path | None = None) -> Path:
     return start
 
 
-def runs_path(fast: bool = False) -> Path:
+def runs_path(fast: bool = False, cli: bool = False) -> Path:
     """Where runs are logged: env ``LABKIT_RUNS``, else ``<project root>/results/runs.jsonl``
-    (``runs-fast.jsonl`` for fast-mode runs); the root is the nearest folder up from the
-    working directory whose pyproject.toml names labkit, else the working directory.
+    for the notebooks' full runs, ``runs-fast.jsonl`` for their fast-mode runs (CI) and
+    ``runs-cli.jsonl`` for the command line's; the root is the nearest folder up from the
+    working directory whose pyproject.toml names labkit, else the working directory. Only
+    ``runs.jsonl`` is committed: the other two never change a tracked file.
 
     Args:
         fast: the registry of fast-mode runs (CI's subsampled data), kept apart from full runs.
+        cli: the registry of ``python -m labkit train``'s runs.
     """
     if settings.runs_file() is not None:
         return settings.runs_file()
-    name = "runs-fast.jsonl" if fast else "runs.jsonl"
+    name = "runs-cli.jsonl" if cli else "runs-fast.jsonl" if fast else "runs.jsonl"
     return _project_root() / "results" / name
 
 
@@ -131,7 +134,8 @@ def log_run(*, notebook: str, dataset: str, model: str, metrics: dict, config: d
         notebook: the notebook that ran it.
         dataset: the dataset's name, e.g. ``"mr"``.
         model: the run's name (one row of the leaderboard per notebook, dataset, model, split).
-        metrics: test metrics, and the validation metrics at the best epoch (``val_accuracy``).
+        metrics: test metrics, and the validation metrics at the best epoch (``val_accuracy``,
+            ``val_macro_recall``, ...).
         config: what is needed to repeat the run (see :func:`labkit.pipeline.run_experiment`).
         epochs: epochs trained (None for models that are not trained by epochs).
         seconds: training and testing time.
@@ -248,6 +252,12 @@ def _execution(df: pd.DataFrame) -> pd.Series:
     """Each run's execution: its ``run_id``; older records: one execution per git commit."""
     commits = "commit " + df["git_commit"].astype(object).where(df["git_commit"].notna(), "?").astype(str)
     return df["run_id"].astype(object).where(df["run_id"].notna(), commits)
+
+
+def current(runs: pd.DataFrame) -> pd.DataFrame:
+    """The runs of one execution of each notebook: this process's if it logged any, else the
+    notebook's latest (see :func:`leaderboard`'s ``current``)."""
+    return runs[_current(runs)] if len(runs) else runs
 
 
 def _current(df: pd.DataFrame) -> pd.Series:
@@ -393,9 +403,35 @@ def side_by_side(path, dataset: str, notebooks: list[str], *, also: list[str] = 
     return board[columns].reset_index(drop=True)
 
 
+def read_aloud(path, dataset: str, notebooks: list[str], *, n_test: int, also: list[str] = ()) -> str:
+    """One sentence on :func:`side_by_side`'s table: the two highest test scores on the
+    dataset's headline metric, their gap, and for scale the standard error of a proportion
+    near the top score on ``n_test`` texts (a gap under about twice it can be chance).
+
+    Args:
+        path: the registry.
+        dataset: the dataset.
+        notebooks: whose runs are read.
+        n_test: the number of test texts the scores were measured on.
+        also: other runs by name, as in :func:`side_by_side`.
+    """
+    table = side_by_side(path, dataset, notebooks, also=also)
+    key = headline_metric(dataset, _labels(leaderboard(path, dataset=dataset, columns=["config"])))
+    if table.empty:
+        return f"{dataset}: no test runs of {', '.join(notebooks)} logged yet"
+    top = table.iloc[0]
+    text = f"{dataset}: the highest test {key} is {top.model}'s ({top.notebook[:2]}), {top[key]:.3f}"
+    if len(table) > 1:
+        second = table.iloc[1]
+        se = (top[key] * (1 - top[key]) / n_test) ** 0.5
+        text += (f"; then {second.model} ({second.notebook[:2]}), {second[key]:.3f}: a gap of "
+                 f"{top[key] - second[key]:.3f}, against a standard error of about {se:.3f} on {n_test:,} texts")
+    return text
+
+
 def best_on_validation(path: str | Path | None = None, notebook: str | None = None,
                        dataset: str | None = None, *, contains: str | list[str] | None = None,
-                       models: list[str] | None = None, metric: str = "val_accuracy") -> pd.Series:
+                       models: list[str] | None = None, metric: str | None = None) -> pd.Series:
     """The run with the best validation score: the model choice that never sees the test set.
 
     Only the latest run of each model counts, and only test-split runs (those log the
@@ -407,7 +443,9 @@ def best_on_validation(path: str | Path | None = None, notebook: str | None = No
         dataset: choose among this dataset's runs.
         contains: only models whose name contains this text (or any of these).
         models: only these models, e.g. the runs of this session.
-        metric: the validation metric logged with each run.
+        metric: the validation metric logged with each run; default ``val_`` + the dataset's
+            headline metric (:func:`labkit.datasets.headline_metric`: ``val_accuracy`` on MR,
+            ``val_macro_recall`` on SemEval).
 
     Returns:
         The run's record, a row of :func:`load_runs`: ``model``, the metrics, ``config``
@@ -418,6 +456,9 @@ def best_on_validation(path: str | Path | None = None, notebook: str | None = No
     """
     df = _select(load_runs(path), notebook, dataset, contains, "test", models)
     df = df.drop_duplicates(KEY, keep="last")
+    if metric is None:
+        datasets = df["dataset"].unique()
+        metric = "val_" + (headline_metric(datasets[0], _labels(df)) if len(datasets) == 1 else "accuracy")
     scores = pd.to_numeric(df[metric], errors="coerce") if metric in df else pd.Series(dtype=float)
     if scores.notna().sum() == 0:
         raise ValueError(f"no run of notebook {notebook!r} on dataset {dataset!r} has a logged "

@@ -57,6 +57,7 @@ class NotebookParams:
     test_dataset: str
     test_table: pd.DataFrame | None     # the test file, read once (None: no file)
     runs: Path                          # the run registry of this mode (fast runs apart)
+    checkpoints: Path                   # where this mode's models are saved (fast ones apart)
     evaluates: bool = True              # the notebook evaluates on a handed-out test file
     grid_dataset: str | None = None
     cv_folds: int | None = None
@@ -277,7 +278,7 @@ def resolve(datasets, *, fast: bool = False, seed: int = 42, epochs: int | None 
         table = read_table(path, labels=source if isinstance(source, str) else None)
     params = NotebookParams(
         datasets=parsed, fast=fast, seed=seed, epochs=epochs, device=_device(device),
-        runs=runs_path(fast),
+        runs=runs_path(fast), checkpoints=Path("checkpoints-fast" if fast else "checkpoints"),
         vectors=vectors, test_path=path, test_dataset=test_dataset, test_table=table,
         evaluates=test_path is not None,
         grid_dataset=None if grid_dataset is None else _choose(grid_dataset, parsed, "GRID_DATASET"),

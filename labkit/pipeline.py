@@ -245,7 +245,7 @@ PYTHON_OBJECT = "python_object"   # how a function in fit_kwargs is logged: {"py
 def run_experiment(task: Task, name: str, model_class, model_kwargs: dict | None = None,
                    fit_kwargs: dict | None = None, *, notebook: str, seed: int = 0,
                    checkpoint_dir=None, log: bool = True, selected: bool = False,
-                   split: str = "test", config: dict | None = None) -> Experiment:
+                   split: str = "test", config: dict | None = None, registry=None) -> Experiment:
     """Seed, build ``model_class(n_classes, embeddings, **model_kwargs)``, train, test, log.
 
     Safe to re-run: the same seed gives the same model. A model whose constructor takes
@@ -271,6 +271,8 @@ def run_experiment(task: Task, name: str, model_class, model_kwargs: dict | None
         split: the split it is scored on: ``"test"``, or ``"val"`` for a run that must not
             see the test set (a tuning trial; its metrics are logged as ``val_*``).
         config: entries added to the logged config, e.g. a tuning trial's parameters.
+        registry: where the run is logged (default :func:`labkit.experiments.runs_path` of the
+            task's ``fast``).
 
     Returns:
         The :class:`Experiment`: model, history, metrics and probabilities on ``split``, config.
@@ -311,7 +313,7 @@ def run_experiment(task: Task, name: str, model_class, model_kwargs: dict | None
             notebook=notebook, dataset=task.name, model=name, split=split,
             metrics=_logged_metrics(metrics, result, split), config=config, epochs=result.epochs,
             seconds=seconds, device=result.device, seed=seed, n_params=count_parameters(model),
-            selected=selected, fast=task.fast)
+            selected=selected, fast=task.fast, path=registry)
     return experiment
 
 
@@ -321,7 +323,7 @@ def _logged_metrics(metrics: dict, result: FitResult, split: str) -> dict:
     if split == "val":
         return {f"val_{k}": v for k, v in metrics.items()}
     best = result.history[result.best_epoch - 1] if result.history else {}
-    return {**metrics, **{k: v for k, v in best.items() if k in ("val_accuracy", "val_macro_f1")}}
+    return {**metrics, **{k: v for k, v in best.items() if k.startswith("val_") and k != "val_loss"}}
 
 
 def run_settings(record, model_kwargs: dict | None = None,

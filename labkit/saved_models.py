@@ -16,12 +16,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 
 from .checkpoints import CheckpointEvaluation, evaluate_checkpoint
 from .data import load_dataset, subsample
 from .datasets import headline_metric
-from .experiments import load_runs, reference_runs_path
+from .experiments import current, load_runs
 from .pipeline import FAST_TEST, _slug
 
 __all__ = ["HF_FOLDER", "SAVED_BY", "saved_checkpoints", "describe_saved", "evaluation_sets",
@@ -29,7 +28,7 @@ __all__ = ["HF_FOLDER", "SAVED_BY", "saved_checkpoints", "describe_saved", "eval
 
 
 HF_FOLDER = "hf"   # notebook 07 saves its fine-tuned models to <checkpoints>/hf/<dataset>/<name>/model
-# Which notebook saves which model class: a fall-back for checkpoints the run registry does not name.
+# Which notebook saves which model class: the notebooks that save models (describe_saved names the missing).
 SAVED_BY = {"BaselineDNN": "01_baselines_mean_max", "LSTM": "02_lstm_bilstm",
             "RNNClassifier": "02_lstm_bilstm", "SimpleSelfAttentionModel": "03_self_attention",
             "MultiHeadAttentionModel": "04_multihead_attention",
@@ -39,29 +38,28 @@ _SAVED_COLUMNS = ["dataset", "notebook", "model", "kind", "path", "max_length"]
 
 def saved_checkpoints(folder="checkpoints", *, runs: pd.DataFrame | None = None,
                       registry=None) -> pd.DataFrame:
-    """Every model the notebooks saved under ``folder``, one row each, named from the run registry.
+    """The models saved under ``folder`` by the registry's current execution, one row each.
 
     :func:`labkit.pipeline.run_experiment` saves labkit models to ``folder/<dataset>/<name>.pt``;
     notebook 07 saves its fine-tuned transformers as folders ``folder/hf/<dataset>/<name>/model``.
-    Each is matched with the latest run that saved it (dataset and name) in the registry,
-    which gives its notebook and run name (a model of no logged run: the notebook that
-    trains that model class, :data:`SAVED_BY`, and the file's name).
+    Each file is matched with the run that saved it (dataset and name) among the runs of the
+    current execution of each notebook (:func:`labkit.experiments.current`), which gives its
+    notebook and run name. A file no such run saved -- left by an older execution or by
+    other code -- is left out and counted in ``table.attrs["left_out"]``.
 
     Args:
-        folder: the notebooks' ``checkpoint_dir`` (they run in ``notebooks/``, so
-            ``"checkpoints"`` there); a missing folder gives no rows.
-        runs: the registry's runs (default: those of ``registry`` and the reference runs).
-        registry: the run registry of this mode (default :func:`labkit.experiments.runs_path`;
-            a notebook passes ``PARAMS.runs``).
+        folder: the notebooks' ``checkpoint_dir`` (``PARAMS.checkpoints``: ``checkpoints`` in
+            full mode, ``checkpoints-fast`` in fast mode); a missing folder gives no rows.
+        runs: the registry's runs (default: those of ``registry``).
+        registry: the run registry of this mode (a notebook passes ``PARAMS.runs``).
 
     Returns:
         Columns ``dataset, notebook, model, kind`` (``"labkit"`` or ``"hugging face"``),
         ``path`` and ``max_length`` (a transformer's tokens per text, from its run; else None).
     """
     folder = Path(folder)
-    if runs is None:
-        runs = pd.concat([load_runs(registry), load_runs(reference_runs_path())], ignore_index=True)
-    runs = runs.sort_values("timestamp", kind="stable") if len(runs) else runs
+    runs = load_runs(registry) if runs is None else runs
+    runs = current(runs).sort_values("timestamp", kind="stable") if len(runs) else runs
     names = {}   # (dataset, file or folder name) -> the latest run that saved it
     for run in runs.itertuples():
         config = run.config if isinstance(run.config, dict) else {}
@@ -70,20 +68,21 @@ def saved_checkpoints(folder="checkpoints", *, runs: pd.DataFrame | None = None,
             base = Path(str(config["base_model"])).name.lower()
             keys = {base, f"{base}-{config.get('method')}"}
         names.update({(run.dataset, key): run for key in keys})
-    rows = []
-    for path in sorted(folder.glob("*/*.pt")):
-        run = names.get((path.parent.name, path.stem))
-        model_class = None if run else torch.load(path, map_location="cpu", weights_only=True)["model_class"]
-        rows.append([path.parent.name, run.notebook if run else SAVED_BY.get(model_class, "?"),
-                     run.model if run else path.stem, "labkit", path, None])
-    for path in sorted(folder.glob(f"{HF_FOLDER}/*/*/model")):
-        if (path / "config.json").is_file():
-            run = names.get((path.parent.parent.name, path.parent.name))
-            config = run.config if run is not None and isinstance(run.config, dict) else {}
-            rows.append([path.parent.parent.name, run.notebook if run else SAVED_BY[HF_FOLDER],
-                         run.model if run else path.parent.name, "hugging face", path,
-                         config.get("max_length")])
-    return pd.DataFrame(rows, columns=_SAVED_COLUMNS)
+    rows, left_out = [], 0
+    files = [(p, p.parent.name, p.stem, "labkit") for p in sorted(folder.glob("*/*.pt"))]
+    files += [(p, p.parent.parent.name, p.parent.name, "hugging face")
+              for p in sorted(folder.glob(f"{HF_FOLDER}/*/*/model")) if (p / "config.json").is_file()]
+    for path, dataset, key, kind in files:
+        run = names.get((dataset, key))
+        if run is None:
+            left_out += 1
+            continue
+        config = run.config if isinstance(run.config, dict) else {}
+        max_length = config.get("max_length") if kind == "hugging face" else None
+        rows.append([dataset, run.notebook, run.model, kind, path, max_length])
+    table = pd.DataFrame(rows, columns=_SAVED_COLUMNS)
+    table.attrs["left_out"] = left_out
+    return table
 
 
 def describe_saved(saved: pd.DataFrame, folder="checkpoints") -> str:
@@ -93,17 +92,19 @@ def describe_saved(saved: pd.DataFrame, folder="checkpoints") -> str:
         saved: :func:`saved_checkpoints`.
         folder: where they were looked for.
 
-    >>> describe_saved(pd.DataFrame(columns=_SAVED_COLUMNS), "checkpoints")[:52]
-    'no saved models under checkpoints/: run notebooks 01'
+    >>> describe_saved(pd.DataFrame(columns=_SAVED_COLUMNS), "checkpoints")[:70]
+    'no saved models of this execution under checkpoints/: run notebooks 01'
     """
     expected = sorted(set(SAVED_BY.values()))
     missing = [name[:2] for name in expected if name not in set(saved.notebook)]
     run_first = f"run notebook{'s' * (len(missing) > 1)} {', '.join(missing)} first (each saves its models there)"
+    left_out = saved.attrs.get("left_out", 0)
+    older = (f"; {left_out} file(s) there of other executions left out" if left_out else "")
     if saved.empty:
-        return f"no saved models under {Path(folder)}/: {run_first}"
+        return f"no saved models of this execution under {Path(folder)}/: {run_first}{older}"
     counts = ", ".join(f"{n} from {nb[:2]}" for nb, n in saved.groupby("notebook").size().items())
-    return f"{len(saved)} saved models under {Path(folder)}/ ({counts})" + (
-        f"; none yet from {', '.join(missing)}: {run_first}" if missing else "")
+    return f"{len(saved)} saved models of this execution under {Path(folder)}/ ({counts})" + (
+        f"; none yet from {', '.join(missing)}: {run_first}" if missing else "") + older
 
 
 def evaluation_sets(datasets: dict, *, test_table: pd.DataFrame | None = None, test_dataset: str | None = None,

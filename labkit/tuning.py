@@ -39,7 +39,7 @@ from .pipeline import LOADER_KEYS, Task, rerun, run_experiment
 from .training import fit
 
 __all__ = ["BILSTM_SPACE", "BILSTM_BASE", "FAST_TRIALS", "FULL_TRIALS", "n_trials", "suggest", "describe_space",
-           "Tuning", "tune", "retrain_best", "plot_slice", "plot_importances"]
+           "Tuning", "tune", "retrain_best", "importances", "plot_slice", "plot_importances"]
 
 # The BiLSTM of notebook 02 (RNNClassifier, one bidirectional LSTM layer) and five of its choices.
 BILSTM_BASE = {"bidirectional": True}
@@ -248,6 +248,19 @@ def plot_slice(tuning: Tuning):
         figure = axes.flat[0].figure if hasattr(axes, "flat") else axes.figure
         figure.set_size_inches(3.6 * len(tuning.study.best_params), 4)
     return figure
+
+
+def importances(tuning: Tuning, seed: int = 0) -> dict[str, float]:
+    """Optuna's parameter importances (fANOVA, seeded), largest first: the share of the
+    validation scores' variance over the trials that each parameter explains.
+
+    Args:
+        tuning: :func:`tune`'s result.
+        seed: the fANOVA's random forest (the same seed as :func:`plot_importances`).
+    """
+    with _quiet_optuna() as optuna:
+        evaluator = optuna.importance.FanovaImportanceEvaluator(seed=seed)
+        return dict(optuna.importance.get_param_importances(tuning.study, evaluator=evaluator))
 
 
 def plot_importances(tuning: Tuning, seed: int = 0):

@@ -164,3 +164,21 @@ def test_bad_arguments_exit_2_with_the_usage(argv, capsys):
     with pytest.raises(SystemExit) as exited:
         cli.main(argv)
     assert exited.value.code == 2 and "usage: python -m labkit" in capsys.readouterr().err
+
+
+def test_train_logs_to_the_command_lines_own_registry_and_changes_no_tracked_file(tmp_path, monkeypatch):
+    """Run from the repository root, as the README does: results/runs.jsonl stays as it is."""
+    from labkit.experiments import runs_path
+
+    monkeypatch.delenv("LABKIT_RUNS", raising=False)
+    monkeypatch.chdir(ROOT)
+    tracked = (ROOT / "results" / "runs.jsonl").read_bytes()
+    cli_registry = runs_path(cli=True)
+    before = cli_registry.read_bytes() if cli_registry.exists() else b""
+    (tmp_path / "d.csv").write_text("text,label\n" + "good film,positive\nbad film,negative\n" * 15)
+    assert cli.main(["train", "--data", str(tmp_path / "d.csv"), "--epochs", "1", "--fast",
+                     "--out", str(tmp_path / "m.pt")]) == 0
+    assert (ROOT / "results" / "runs.jsonl").read_bytes() == tracked
+    after = cli_registry.read_bytes()
+    assert after.startswith(before) and json.loads(after[len(before):].splitlines()[0])["fast"] is True
+    assert cli_registry.name == "runs-cli.jsonl"

@@ -443,3 +443,25 @@ def test_side_by_side_shows_a_notebooks_runs_with_the_named_others(tmp_path):
     table = experiments.side_by_side(path, "semeval2017a", ["06"], also=["TF-IDF"])
     assert table.model.tolist() == ["TF-IDF", "zero-shot"] and "f1_pn" in table   # best first, AvgRec
     assert "f1_pn" not in experiments.side_by_side(path, "mr", ["06"])
+
+
+def test_best_on_validation_uses_the_datasets_headline_metric(tmp_path):
+    path = tmp_path / "runs.jsonl"
+    run(path, model="accurate", dataset="semeval2017a", val_accuracy=0.7, val_macro_recall=0.5)
+    run(path, model="balanced", dataset="semeval2017a", val_accuracy=0.6, val_macro_recall=0.6)
+    run(path, model="accurate", dataset="mr", val_accuracy=0.7, val_macro_recall=0.5)
+    run(path, model="balanced", dataset="mr", val_accuracy=0.6, val_macro_recall=0.6)
+    assert best_on_validation(path, dataset="semeval2017a").model == "balanced"       # AvgRec
+    assert best_on_validation(path, dataset="mr").model == "accurate"                 # accuracy
+    assert best_on_validation(path, dataset="mr", metric="val_macro_recall").model == "balanced"
+
+
+def test_read_aloud_names_the_two_highest_test_scores_and_a_standard_error(tmp_path):
+    path = tmp_path / "runs.jsonl"
+    run(path, notebook="06", model="probe", dataset="semeval2017a", macro_recall=0.60)
+    run(path, notebook="06", model="zero-shot", dataset="semeval2017a", macro_recall=0.45)
+    run(path, notebook="01", model="TF-IDF", dataset="semeval2017a", macro_recall=0.55)
+    text = experiments.read_aloud(path, "semeval2017a", ["06"], also=["TF-IDF"], n_test=100)
+    assert text == ("semeval2017a: the highest test macro_recall is probe's (06), 0.600; then TF-IDF (01), "
+                    "0.550: a gap of 0.050, against a standard error of about 0.049 on 100 texts")
+    assert "no test runs" in experiments.read_aloud(path, "mr", ["06"], n_test=10)

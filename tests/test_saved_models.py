@@ -33,7 +33,10 @@ def saved(task, tmp_path_factory):
         run_experiment(task, "not in the registry", BaselineDNN, {}, {"epochs": 1}, notebook="x", seed=0,
                        checkpoint_dir=folder, log=False)
     build_test_repos(folder / "hf", [TestRepo("mr/tiny/model", {0: "negative", 1: "positive"})])
-    table = saved_models.saved_checkpoints(folder, runs=experiments.load_runs(registry))
+    experiments.log_run(notebook="07_finetuned_transformers", dataset="mr", model="tiny", metrics={},
+                        config={"max_length": 32}, epochs=1, seconds=1, device="cpu", seed=0, path=registry)
+    build_test_repos(folder / "hf", [TestRepo("mr/tiny-from-tests/model", {0: "negative", 1: "positive"})])
+    table = saved_models.saved_checkpoints(folder, registry=registry)
     return folder, table, exp
 
 
@@ -41,12 +44,12 @@ def test_saved_checkpoints_are_found_and_named_from_the_registry(saved):
     folder, table, exp = saved
     assert table[["dataset", "notebook", "model", "kind"]].values.tolist() == [
         ["mr", "01_baselines_mean_max", "BaselineDNN mean‖max", "labkit"],
-        ["mr", "01_baselines_mean_max", "not_in_the_registry", "labkit"],     # named by its class
-        ["mr", "07_finetuned_transformers", "tiny", "hugging face"]]
-    assert table.path[0] == exp.checkpoint
+        ["mr", "07_finetuned_transformers", "tiny", "hugging face"]]     # no run saved the others
+    assert table.path[0] == exp.checkpoint and table.max_length[1] == 32
     line = saved_models.describe_saved(table, folder)
-    assert line.startswith(f"3 saved models under {folder}/ (2 from 01, 1 from 07)")
+    assert line.startswith(f"2 saved models of this execution under {folder}/ (1 from 01, 1 from 07)")
     assert "none yet from 02, 03, 04, 05: run notebooks 02, 03, 04, 05 first" in line
+    assert line.endswith("; 2 file(s) there of other executions left out")
 
 
 def test_no_checkpoint_says_which_notebooks_to_run_first(tmp_path):
@@ -55,8 +58,8 @@ def test_no_checkpoint_says_which_notebooks_to_run_first(tmp_path):
     ranked = saved_models.evaluation_table(table, saved_models.evaluate_saved(table, {}))
     assert ranked.empty and "dataset" in ranked and saved_models.best_of_each_notebook(ranked).empty
     assert saved_models.describe_saved(table, "checkpoints") == (
-        "no saved models under checkpoints/: run notebooks 01, 02, 03, 04, 05, 07 first "
-        "(each saves its models there)")
+        "no saved models of this execution under checkpoints/: run notebooks 01, 02, 03, 04, 05, 07 "
+        "first (each saves its models there)")
 
 
 def test_a_labkit_checkpoint_gives_the_test_metrics_of_its_run(saved, task, tmp_path):
@@ -76,9 +79,9 @@ def test_a_labkit_checkpoint_gives_the_test_metrics_of_its_run(saved, task, tmp_
 
 def test_a_fine_tuned_transformer_folder_is_tested_through_its_pipeline(saved, task):
     _, table, _ = saved
-    result = evaluate_checkpoint(table.path[2], task.test_df.head(20), max_length=32)
+    result = evaluate_checkpoint(table.path[1], task.test_df.head(20), max_length=32)
     assert result.labels == ["negative", "positive"] and result.probs.shape == (20, 2)
-    probs = hf.classify(hf.load_classifier(str(table.path[2])), task.test_df.text.head(20), result.labels,
+    probs = hf.classify(hf.load_classifier(str(table.path[1])), task.test_df.text.head(20), result.labels,
                         max_length=32)[0]
     np.testing.assert_allclose(result.probs, probs, rtol=1e-5)
 
@@ -88,7 +91,7 @@ def test_evaluate_saved_ranks_every_model_and_shows_the_best_of_each_notebook(sa
     tests = {"mr": (task.test_df, "the test split")}
     results = saved_models.evaluate_saved(table, tests)
     ranked = saved_models.evaluation_table(table, results)
-    assert sorted(ranked.index) == [0, 1, 2] and ranked.accuracy.is_monotonic_decreasing
+    assert sorted(ranked.index) == [0, 1] and ranked.accuracy.is_monotonic_decreasing
     assert ranked.loc[0, "accuracy"] == pytest.approx(exp.metrics["accuracy"])
     assert {"f1 negative", "f1 positive", "n"} <= set(ranked.columns)
     best = saved_models.best_of_each_notebook(ranked)

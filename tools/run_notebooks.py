@@ -228,6 +228,7 @@ def run(paths: list[Path], lanes: int, record: Path | None, estimates: dict | No
                     print(f"!! {n} failed (exit {proc.returncode}) after {clock(seconds)}: "
                           f"see {by_name[n]}; stopping the run", file=sys.stderr, flush=True)
                     return 1
+                clean_notebook(by_name[n])         # no machine paths, ANSI codes, load reports
                 (done_dir / f"{n}.done").touch()
                 finished.add(n)
                 rows.append({"notebook": n, "lane": lane, "start_s": round(start - t0, 1),
@@ -256,6 +257,15 @@ def run(paths: list[Path], lanes: int, record: Path | None, estimates: dict | No
             "git_commit": git_commit(), "lanes": lanes, "fast": os.environ.get("LABKIT_FAST") == "1",
             "total_seconds": round(total, 1), "notebooks": rows}, indent=1) + "\n")
     return 0
+
+
+def clean_notebook(path: Path) -> None:
+    """Clean a notebook's outputs in place (tools/clean_outputs.py)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from clean_outputs import clean
+
+    path.write_text(json.dumps(clean(json.loads(path.read_text("utf-8"))), indent=1, ensure_ascii=False) + "\n",
+                    "utf-8")
 
 
 # --------------------------------------------------------------------------- README

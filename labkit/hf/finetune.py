@@ -117,7 +117,7 @@ def fine_tune(model: str, train_df: pd.DataFrame, val_df: pd.DataFrame, labels, 
     def compute_metrics(prediction):
         logits, y = prediction
         metrics = classification_metrics(y, np.asarray(logits).argmax(-1), labels)
-        return {"accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"]}
+        return {k: metrics[k] for k in ("accuracy", "macro_f1", "macro_recall")}
 
     output_dir = Path(output_dir)
     device = settings.pick_device()
@@ -183,7 +183,7 @@ def _history(log_history: list[dict]) -> list[dict]:
         record = epochs.setdefault(round(entry["epoch"]), {"epoch": round(entry["epoch"])})
         if "loss" in entry:
             record["train_loss"] = entry["loss"]
-        for key in ("loss", "accuracy", "macro_f1"):
+        for key in ("loss", "accuracy", "macro_f1", "macro_recall"):
             if f"eval_{key}" in entry:
                 record[f"val_{key}"] = entry[f"eval_{key}"]
     return [epochs[e] for e in sorted(epochs) if "val_loss" in epochs[e]]
@@ -224,7 +224,7 @@ def run_fine_tuning(dataset: str, model: str, train_df, val_df, test_df, labels,
                               max_length=tuned.config["max_length"])
     metrics = classification_metrics(encode_labels(test_df.label, labels), pred, labels)
     best = next((r for r in tuned.history if r["epoch"] == tuned.best_epoch), {})
-    metrics.update({k: best[k] for k in ("val_accuracy", "val_macro_f1") if k in best})
+    metrics.update({k: v for k, v in best.items() if k.startswith("val_") and k != "val_loss"})
     seconds = tuned.seconds + time.perf_counter() - start
     if log:
         log_run(notebook=notebook, dataset=dataset, model=name, metrics=metrics,

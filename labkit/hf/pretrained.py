@@ -92,7 +92,8 @@ def classify(classifier, texts, dataset_labels, *, label_names=None, batch_size:
 
 def evaluate_pretrained(models, test_df: pd.DataFrame, dataset_labels, *, dataset: str,
                         notebook: str, log: bool = True, fast: bool = False,
-                        progress: bool | None = None, **classify_kwargs) -> pd.DataFrame:
+                        progress: bool | None = None, val_df: pd.DataFrame | None = None,
+                        **classify_kwargs) -> pd.DataFrame:
     """Evaluate each model on ``test_df`` and log each run to the registry.
 
     A model that cannot be had is reported in one line and skipped.
@@ -104,6 +105,8 @@ def evaluate_pretrained(models, test_df: pd.DataFrame, dataset_labels, *, datase
         dataset, notebook: the registry's columns.
         log: write each run to the registry.
         fast: a fast-mode run (subsampled data): logged to the fast registry.
+        val_df: the validation texts and labels: their metrics are logged as ``val_*``, so that
+            a choice between these models never looks at the test set.
         progress: show the loading bars (None: unless ``LABKIT_QUIET``).
         **classify_kwargs: ``batch_size`` and ``max_length`` for :func:`classify`.
 
@@ -125,6 +128,11 @@ def evaluate_pretrained(models, test_df: pd.DataFrame, dataset_labels, *, datase
                                     label_names=model.label_names, **classify_kwargs)
         seconds = time.perf_counter() - start
         metrics = classification_metrics(y_true, pred, dataset_labels)
+        if val_df is not None:
+            val_pred = classify(classifier, val_df.text, dataset_labels, label_names=model.label_names,
+                                **classify_kwargs)[1]
+            val = classification_metrics(encode_labels(val_df.label, dataset_labels), val_pred, dataset_labels)
+            metrics.update({f"val_{k}": v for k, v in val.items()})
         n_params = count_parameters(classifier.model, trainable_only=False)
         if log:
             log_run(notebook=notebook, dataset=dataset, model=model.name, metrics=metrics,
