@@ -245,7 +245,8 @@ PYTHON_OBJECT = "python_object"   # how a function in fit_kwargs is logged: {"py
 def run_experiment(task: Task, name: str, model_class, model_kwargs: dict | None = None,
                    fit_kwargs: dict | None = None, *, notebook: str, seed: int = 0,
                    checkpoint_dir=None, log: bool = True, selected: bool = False,
-                   split: str = "test", config: dict | None = None, registry=None) -> Experiment:
+                   split: str = "test", config: dict | None = None, registry=None,
+                   on_epoch=None) -> Experiment:
     """Seed, build ``model_class(n_classes, embeddings, **model_kwargs)``, train, test, log.
 
     Safe to re-run: the same seed gives the same model. A model whose constructor takes
@@ -273,6 +274,7 @@ def run_experiment(task: Task, name: str, model_class, model_kwargs: dict | None
         config: entries added to the logged config, e.g. a tuning trial's parameters.
         registry: where the run is logged (default :func:`labkit.experiments.runs_path` of the
             task's ``fast``).
+        on_epoch: passed to :func:`labkit.training.fit` (a tuning study's pruner); not logged.
 
     Returns:
         The :class:`Experiment`: model, history, metrics and probabilities on ``split``, config.
@@ -291,7 +293,8 @@ def run_experiment(task: Task, name: str, model_class, model_kwargs: dict | None
     model = model_class(len(task.labels), task.embeddings, **build_kwargs)
     train_loader, val_loader = task.loaders(seed=seed, **loader_kwargs)
     start = time.perf_counter()
-    result = fit(model, train_loader, val_loader, labels=task.labels, device=task.device, **train_kwargs)
+    result = fit(model, train_loader, val_loader, labels=task.labels, device=task.device, on_epoch=on_epoch,
+                 **train_kwargs)
     scored = task.test if split == "test" else task.val
     probs, pred = predict(model, scored)
     seconds = time.perf_counter() - start

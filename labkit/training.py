@@ -198,7 +198,7 @@ def fit(model: nn.Module, train_loader, val_loader=None, *, labels: list[str] | 
         weight_decay: float = 0.0, optimizer_kwargs: dict | None = None, scheduler=None,
         clip_norm: float | None = 1.0, patience: int | None = 5, class_weight=None,
         label_smoothing: float = 0.0, loss_fn: nn.Module | None = None, device=None,
-        amp: bool = True, progress: bool | None = None) -> FitResult:
+        amp: bool = True, progress: bool | None = None, on_epoch=None) -> FitResult:
     """Train ``model`` in place and return its per-epoch history.
 
     Every argument but the model, the loaders, a ready optimizer, a scheduler function and
@@ -233,6 +233,8 @@ def fit(model: nn.Module, train_loader, val_loader=None, *, labels: list[str] | 
         device: where to train (None: :func:`labkit.settings.pick_device`).
         amp: mixed precision, used only on CUDA.
         progress: a tqdm bar over epochs; ``None`` shows it unless env ``LABKIT_QUIET`` is set.
+        on_epoch: called with each epoch's record once it is complete, e.g. a tuning study's
+            pruner, which raises to stop a hopeless trial.
 
     Returns:
         A :class:`FitResult`; ``history[i]["lr"]`` is the learning rate at the start of epoch i+1.
@@ -264,6 +266,8 @@ def fit(model: nn.Module, train_loader, val_loader=None, *, labels: list[str] | 
             record.update(_epoch_record("val", *_run_epoch(
                 model, val_loader, loss_fn, device), labels))
         result.history.append(record)
+        if on_epoch is not None:
+            on_epoch(record)
         bar.set_postfix({k: round(v, 4) for k, v in record.items() if k.endswith("loss")})
         if sched is not None and not per_batch:
             plateau = isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau)

@@ -157,7 +157,7 @@ class Tuning:
 def tune(task: Task, n_trials: int, *, notebook: str, seed: int = 0, space: dict | None = None,
          model_class=RNNClassifier, model_kwargs: dict | None = None, fit_kwargs: dict | None = None,
          metric: str | None = None, name: str = "optuna trial", n_startup_trials: int = 5,
-         log: bool = True) -> Tuning:
+         log: bool = True, pruner=None) -> Tuning:
     """Search ``space`` with a seeded TPE study, each trial scored on the validation split.
 
     The same seed (and the same task) gives the same trials, parameters and scores.
@@ -175,8 +175,13 @@ def tune(task: Task, n_trials: int, *, notebook: str, seed: int = 0, space: dict
             :func:`labkit.metrics.classification_metrics`; default the dataset's headline
             metric (accuracy on MR, macro recall on SemEval).
         name: trial ``n`` is logged as ``f"{name} {n}"``.
-        n_startup_trials: trials sampled at random before TPE takes over.
+        n_startup_trials: trials sampled at random before TPE takes over; also the trials
+            the default pruner lets finish before it compares.
         log: log each trial to the registry.
+        pruner: stops a trial whose validation score after an epoch is hopeless next to the
+            earlier trials' at that epoch (default: Optuna's ``MedianPruner`` after the
+            ``n_startup_trials`` first trials and two epochs). A pruned trial is not logged;
+            its row in ``Tuning.trials`` says ``pruned``.
     """
     space = BILSTM_SPACE if space is None else space
     model_kwargs = BILSTM_BASE if model_kwargs is None else model_kwargs
@@ -184,25 +189,38 @@ def tune(task: Task, n_trials: int, *, notebook: str, seed: int = 0, space: dict
     records, rows = {}, []
 
     def objective(trial) -> float:
+        import optuna
+
+        def report(record):                           # after each epoch: stop a hopeless trial
+            trial.report(record[f"val_{metric}"], record["epoch"])
+            if trial.should_prune():
+                raise optuna.TrialPruned(f"validation {metric} {record[f'val_{metric}']:.3f} "
+                                         f"after epoch {record['epoch']}")
+
         params = suggest(trial, space)
         fit_params = {k: v for k, v in params.items() if k in _FIT_KEYS}
         model_params = {k: v for k, v in params.items() if k not in _FIT_KEYS}
         optuna_config = {"trial": trial.number, "params": params, "metric": f"val_{metric}",
                          "sampler": f"TPE, seed {seed}"}
-        exp = run_experiment(task, f"{name} {trial.number}", model_class,
-                             {**model_kwargs, **model_params}, {**(fit_kwargs or {}), **fit_params},
-                             notebook=notebook, seed=seed, split="val", log=log,
-                             config={"optuna": optuna_config})
+        try:
+            exp = run_experiment(task, f"{name} {trial.number}", model_class,
+                                 {**model_kwargs, **model_params}, {**(fit_kwargs or {}), **fit_params},
+                                 notebook=notebook, seed=seed, split="val", log=log,
+                                 config={"optuna": optuna_config}, on_epoch=report)
+        except optuna.TrialPruned:
+            rows.append({"trial": trial.number, **params, "pruned": True})
+            raise
         records[trial.number] = exp.record if log else {"model": exp.name, "config": exp.config,
                                                         "seed": seed, "notebook": notebook}
-        rows.append({"trial": trial.number, **params, f"val_{metric}": exp.metrics[metric],
+        rows.append({"trial": trial.number, **params, f"val_{metric}": exp.metrics[metric], "pruned": False,
                      "best_epoch": exp.fit.best_epoch, "epochs": exp.fit.epochs, "seconds": exp.fit.seconds})
         return exp.metrics[metric]
 
     start = time.perf_counter()
     with _quiet_optuna() as optuna:
         sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=n_startup_trials)
-        study = optuna.create_study(direction="maximize", sampler=sampler,
+        pruner = pruner or optuna.pruners.MedianPruner(n_startup_trials=n_startup_trials, n_warmup_steps=2)
+        study = optuna.create_study(direction="maximize", sampler=sampler, pruner=pruner,
                                     study_name=f"{notebook}: {task.name}")
         study.optimize(objective, n_trials=n_trials)
     return Tuning(study, pd.DataFrame(rows).set_index("trial"), records, metric, time.perf_counter() - start)

@@ -24,9 +24,10 @@ def task():
     return make_task("mr", data.labels, subsample(data.train, 300, 0), subsample(data.test, 100, 0), seed=0)
 
 
-def study(task, seed, path, monkeypatch, n=2):
+def study(task, seed, path, monkeypatch, n=2, pruner=None):
     monkeypatch.setenv("LABKIT_RUNS", str(path))
-    return tuning.tune(task, n, notebook="test", seed=seed, space=SPACE, fit_kwargs=FIT, n_startup_trials=1)
+    return tuning.tune(task, n, notebook="test", seed=seed, space=SPACE, fit_kwargs=FIT, n_startup_trials=1,
+                       pruner=pruner or optuna.pruners.NopPruner())
 
 
 def test_a_study_with_the_same_seed_gives_the_same_trials(task, tmp_path, monkeypatch):
@@ -87,3 +88,20 @@ def test_n_trials_and_search_space_errors():
         tuning.n_trials(-1, fast=False)
     with pytest.raises(ValueError, match="unknown kind 'exp'"):
         tuning.suggest(optuna.trial.FixedTrial({"lr": 0.1}), {"lr": ("exp", 0.0, 1.0)})
+
+
+def test_a_hopeless_trial_is_pruned_after_an_epoch_and_not_logged(task, tmp_path, monkeypatch):
+    hopeless = optuna.pruners.ThresholdPruner(lower=2.0, n_warmup_steps=0)   # no score reaches 2
+    result = study(task, 0, tmp_path / "runs.jsonl", monkeypatch, pruner=hopeless)
+    states = [t.state for t in result.study.trials]
+    assert states == [optuna.trial.TrialState.PRUNED] * 2
+    assert [t.last_step for t in result.study.trials] == [1, 1]                 # stopped after epoch 1
+    assert result.trials.pruned.tolist() == [True, True]
+    assert experiments.load_runs(tmp_path / "runs.jsonl").empty
+
+
+def test_the_default_pruner_lets_the_first_trials_finish(task, tmp_path, monkeypatch):
+    monkeypatch.setenv("LABKIT_RUNS", str(tmp_path / "runs.jsonl"))
+    result = tuning.tune(task, 2, notebook="test", seed=0, space=SPACE, fit_kwargs=FIT, n_startup_trials=2)
+    assert result.trials.pruned.tolist() == [False, False]
+    assert isinstance(result.study.pruner, optuna.pruners.MedianPruner)
