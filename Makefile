@@ -67,10 +67,12 @@ test: setup unit notebooks
 unit: setup
 	LABKIT_QUIET=1 $(BIN)/python -m pytest -q tests --doctest-modules labkit
 
-# Two notebooks at a time (pytest-xdist, one notebook per worker).
+# Two notebooks at a time (pytest-xdist, one notebook per worker). A kernel may take long to start
+# on a busy 2-core machine (once seen past nbval's default of 60 s): 300 s.
 notebooks: setup
 	LABKIT_FAST=1 LABKIT_QUIET=1 $(BIN)/python -m pytest -q -n 2 --dist loadfile --nbval-lax \
-	  --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg $(NOTEBOOKS)
+	  --nbval-current-env --nbval-kernel-startup-timeout 300 --nbval-sanitize-with notebooks/sanitize.cfg \
+	  $(NOTEBOOKS)
 
 # The student edition: every notebook with its solutions stubbed, hidden tests and outputs
 # removed, written answers emptied (nbgrader's preprocessors), into student/ (committed).
