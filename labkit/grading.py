@@ -96,6 +96,8 @@ def student_notebook(path) -> dict:
     resources = {}
     for preprocessor in _preprocessors():
         notebook, resources = preprocessor.preprocess(notebook, resources)
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)      # the timings of the last run: no part of the edition
     return notebook
 
 

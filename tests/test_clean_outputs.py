@@ -32,12 +32,12 @@ def test_problems_name_every_kind_of_noise_and_clean_removes_it():
     assert clean_outputs.problems(cleaned) == []
     outputs = cleaned["cells"][1]["outputs"]
     assert [o.get("name") for o in outputs] == ["stdout", None]            # the stderr noise is gone
-    assert outputs[0]["text"] == "bold saved to <tmp>/handed_out.csv\n"
-    assert outputs[1]["data"]["text/plain"] == "see <site-packages>/x.py"
+    assert outputs[0]["text"] == ["bold saved to <tmp>/handed_out.csv\n"]      # lines, as in a notebook file
+    assert outputs[1]["data"]["text/plain"] == ["see <site-packages>/x.py"]
 
 
 def test_ordinary_outputs_are_left_alone():
-    quiet = notebook(stream("mr: 1,800 train / 200 validation / 500 test\n"),
-                     stream("epochs: 100%|##########| 2/2 [00:01<00:00]\n", "stderr"))
+    quiet = notebook(stream(["mr: 1,800 train / 200 validation / 500 test\n"]),
+                     stream(["epochs: 100%|##########| 2/2 [00:01<00:00]\n"], "stderr"))
     assert clean_outputs.problems(quiet) == []
     assert clean_outputs.clean(quiet) == quiet

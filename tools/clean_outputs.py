@@ -68,6 +68,11 @@ def _clean_text(text: str) -> str:
     return EMPTY_BAR.sub("", text)
 
 
+def _lines(text: str) -> list[str]:
+    """Text as a notebook file keeps it: a list of lines."""
+    return text.splitlines(keepends=True)
+
+
 def clean(notebook: dict) -> dict:
     """The notebook with its outputs cleaned: ANSI codes and empty bars removed, machine paths
     shortened, stderr streams holding a library's load report dropped."""
@@ -78,10 +83,10 @@ def clean(notebook: dict) -> dict:
                 text = _clean_text("".join(output["text"]) if isinstance(output["text"], list) else output["text"])
                 if (output.get("name") == "stderr" and LOAD_REPORT.search(text)) or not text.strip():
                     continue
-                output["text"] = text
+                output["text"] = _lines(text)
             for key, value in output.get("data", {}).items():
                 if key.startswith("text/"):
-                    output["data"][key] = _clean_text(value if isinstance(value, str) else "".join(value))
+                    output["data"][key] = _lines(_clean_text(value if isinstance(value, str) else "".join(value)))
             kept.append(output)
         if "outputs" in cell:
             cell["outputs"] = kept
