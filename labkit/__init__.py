@@ -21,7 +21,7 @@ Experiments and results
     (choices between runs on validation), evaluation (trained models on new texts and
     handed-out test files), metrics, plots, experiments (the run registry, leaderboards),
     readme (the README's results table), anchors (published results), saved_models
-    (notebook 08: every saved model tested again), tuning (Optuna studies).
+    (notebook 09: every saved model tested again), tuning (Optuna studies, notebook 08).
 The student edition
     exercises (the checks behind the exercises' tests: a student's model against labkit's),
     grading (the student edition with nbgrader's preprocessors, and grading submissions).

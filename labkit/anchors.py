@@ -1,4 +1,4 @@
-"""Published results to measure the lab's runs against, and the table and plot of notebook 08.
+"""Published results to measure the lab's runs against, and the table and plot of notebook 09.
 
 Each :class:`Anchor` keeps its source, the benchmark it was measured on and how that
 benchmark relates to the lab's own evaluation, because a published number is only a

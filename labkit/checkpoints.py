@@ -4,7 +4,7 @@ A labkit model sees ids, not texts. :data:`TOKENIZATION` is the recipe that turn
 into tokens, and :func:`encode_texts` turns texts into a padded-batch-ready
 :class:`~labkit.batching.SentenceDataset` with a vocabulary; training
 (:func:`labkit.pipeline.make_task`), :meth:`labkit.pipeline.Task.encode`, the command line
-and notebook 08 all call it, so a model is always given its texts the way it was trained.
+and notebook 09 all call it, so a model is always given its texts the way it was trained.
 
 :func:`save_checkpoint` writes one file with everything needed to use the model again --
 weights, constructor arguments, vocabulary, labels, maximum length and the recipe -- and
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -135,12 +135,19 @@ class Checkpoint:
 
     def encode(self, texts: Sequence[str], labels: Sequence[str] | None = None) -> SentenceDataset:
         """The texts (and label names) as this model was trained to read them."""
-        return encode_texts(texts, self.vocab, self.config.get("max_length"), labels=labels,
-                            label_names=self.labels, recipe=self.tokenization)
+        tokens = _tokens_of(tuple(texts), tuple(sorted(self.tokenization.items())))
+        return encode_tokens(tokens, self.vocab, self.config.get("max_length"), labels=labels,
+                             label_names=self.labels)
 
     def predict(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Class probabilities (N, K) and predicted class ids (N,) of N texts."""
         return predict(self.model, self.encode(texts))
+
+
+@lru_cache(maxsize=4)
+def _tokens_of(texts: tuple[str, ...], recipe: tuple) -> list[list[str]]:
+    """:func:`tokenize_texts`, remembered: testing many saved models tokenises a test set once."""
+    return tokenize_texts(texts, dict(recipe))
 
 
 def load_checkpoint(path, device=None) -> Checkpoint:
@@ -202,7 +209,9 @@ def evaluate_checkpoint(path, test, *, name: str | None = None, max_length: int 
 
     The checkpoint brings what it needs: its labels, and its recipe, vocabulary and
     maximum length (a labkit model, read by :meth:`Checkpoint.encode`) or its tokenizer (a
-    transformer, given the texts cleaned by :func:`labkit.text.fix_escapes`).
+    transformer, given the texts cleaned by :func:`labkit.text.fix_escapes`). A fine-tuned
+    transformer is not run again over the very texts it was tested on when it was trained:
+    the predictions kept then (:func:`labkit.hf.saved_predictions`) are read back.
 
     Args:
         path: a file saved by :func:`save_checkpoint`, or a folder saved by
@@ -226,8 +235,10 @@ def evaluate_checkpoint(path, test, *, name: str | None = None, max_length: int 
         id2label = classifier.model.config.id2label
         labels = [id2label[i] for i in sorted(id2label)]
         df = _test_table(test, labels)
-        probs = hf.classify(classifier, [fix_escapes(t) for t in df.text], labels,
-                            batch_size=batch_size, max_length=max_length or 128)[0]
+        texts, max_length = [fix_escapes(t) for t in df.text], max_length or 128
+        probs = hf.saved_predictions(path, texts, max_length)          # kept when it was tested
+        if probs is None:
+            probs = hf.classify(classifier, texts, labels, batch_size=batch_size, max_length=max_length)[0]
         default_name = path.parent.name
     else:
         checkpoint = load_checkpoint(path, device=device)

@@ -29,8 +29,8 @@ from .metrics import classification_metrics
 from .models import MODELS, count_parameters
 from .training import FitResult, fit, predict, set_seed
 
-__all__ = ["Task", "prepare_task", "make_task", "Experiment", "run_experiment", "run_settings", "rerun",
-           "cross_validate"]
+__all__ = ["Task", "prepare_task", "make_task", "Experiment", "run_experiment", "test_trained", "run_settings",
+           "rerun", "cross_validate"]
 
 FAST_TRAIN, FAST_TEST = 2000, 500
 LOW_COVERAGE = 0.5   # below this share of training tokens with a vector, make_task warns
@@ -285,38 +285,72 @@ def run_experiment(task: Task, name: str, model_class, model_kwargs: dict | None
     fit_kwargs = {**FIT_DEFAULTS, **(fit_kwargs or {})}
     loader_kwargs = {k: v for k, v in fit_kwargs.items() if k in LOADER_KEYS}
     train_kwargs = {k: v for k, v in fit_kwargs.items() if k not in LOADER_KEYS}
-    build_kwargs = dict(model_kwargs)
-    if "max_length" in inspect.signature(model_class).parameters:
-        build_kwargs.setdefault("max_length", task.max_length)
-
     set_seed(seed)
-    model = model_class(len(task.labels), task.embeddings, **build_kwargs)
+    model = model_class(len(task.labels), task.embeddings, **_build_kwargs(task, model_class, model_kwargs))
     train_loader, val_loader = task.loaders(seed=seed, **loader_kwargs)
-    start = time.perf_counter()
     result = fit(model, train_loader, val_loader, labels=task.labels, device=task.device, on_epoch=on_epoch,
                  **train_kwargs)
-    scored = task.test if split == "test" else task.val
-    probs, pred = predict(model, scored)
-    seconds = time.perf_counter() - start
-    metrics = classification_metrics(np.asarray(scored.labels), pred, task.labels)
-
     config = {"model_class": model_class.__name__, "model_kwargs": _describe(model_kwargs),
               "fit_kwargs": _describe(fit_kwargs), "max_length": task.max_length,
               "best_epoch": result.best_epoch, "labels": list(task.labels),
               **({"split_seed": task.split_seed} if task.split_seed is not None else {}),
               **(config or {})}
-    experiment = Experiment(name, model, result, metrics, probs, config)
+    experiment = Experiment(name, model, result, {}, None, config)
+    return _score(experiment, task, model_kwargs, split=split, notebook=notebook, seed=seed,
+                  checkpoint_dir=checkpoint_dir, log=log, selected=selected, registry=registry)
+
+
+def test_trained(experiment: Experiment, task: Task, *, name: str, notebook: str, seed: int,
+                 checkpoint_dir=None, log: bool = True, selected: bool = False) -> Experiment:
+    """Test a model already trained by ``run_experiment(split="val")`` once, without training it again.
+
+    A tuning study scores its trials on validation only; the best trial's model, kept in
+    memory, is then tested here: scored on the test split, saved and logged as
+    :func:`run_experiment` would (its time: the training's plus the test's).
+
+    Args:
+        experiment: the :class:`Experiment` of a validation run on ``task``.
+        task: the same task (its test split is scored now).
+        name, notebook, seed, checkpoint_dir, log, selected: as in :func:`run_experiment`.
+
+    Returns:
+        A new :class:`Experiment` with the same model and its test metrics.
+    """
+    tested = Experiment(name, experiment.model, experiment.fit, {}, None, dict(experiment.config))
+    return _score(tested, task, experiment.config["model_kwargs"], split="test", notebook=notebook, seed=seed,
+                  checkpoint_dir=checkpoint_dir, log=log, selected=selected)
+
+
+def _build_kwargs(task: Task, model_class, model_kwargs: dict) -> dict:
+    """The constructor's arguments: the attention models get the task's position-table size."""
+    build = dict(model_kwargs)
+    if "max_length" in inspect.signature(model_class).parameters:
+        build.setdefault("max_length", task.max_length)
+    return build
+
+
+def _score(experiment: Experiment, task: Task, model_kwargs: dict, *, split: str, notebook: str,
+           seed: int, checkpoint_dir, log: bool, selected: bool, registry=None) -> Experiment:
+    """Score a trained model on ``split``, save it to ``checkpoint_dir`` and log it; fills in
+    the experiment's metrics, probabilities, checkpoint and record."""
+    model, result = experiment.model, experiment.fit
+    start = time.perf_counter()
+    scored = task.test if split == "test" else task.val
+    experiment.probs, pred = predict(model, scored)
+    experiment.metrics = classification_metrics(np.asarray(scored.labels), pred, task.labels)
+    seconds = result.seconds + time.perf_counter() - start
     if checkpoint_dir is not None:
+        build_kwargs = _build_kwargs(task, type(model), model_kwargs)
         experiment.checkpoint = save_checkpoint(
-            Path(checkpoint_dir) / task.name / f"{_slug(name)}.pt", model,
+            Path(checkpoint_dir) / task.name / f"{_slug(experiment.name)}.pt", model,
             model_kwargs={"output_size": len(task.labels), **build_kwargs},
-            vocab=task.vocab, labels=task.labels, config=config, tokenization=task.tokenization)
+            vocab=task.vocab, labels=task.labels, config=experiment.config, tokenization=task.tokenization)
     if log:
         experiment.record = log_run(
-            notebook=notebook, dataset=task.name, model=name, split=split,
-            metrics=_logged_metrics(metrics, result, split), config=config, epochs=result.epochs,
-            seconds=seconds, device=result.device, seed=seed, n_params=count_parameters(model),
-            selected=selected, fast=task.fast, path=registry)
+            notebook=notebook, dataset=task.name, model=experiment.name, split=split,
+            metrics=_logged_metrics(experiment.metrics, result, split), config=experiment.config,
+            epochs=result.epochs, seconds=seconds, device=result.device, seed=seed,
+            n_params=count_parameters(model), selected=selected, fast=task.fast, path=registry)
     return experiment
 
 

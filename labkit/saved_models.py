@@ -1,4 +1,4 @@
-"""The models notebooks 01-07 saved, tested again without retraining (notebook 08).
+"""The models notebooks 01-08 saved, tested again without retraining (notebook 09).
 
 :func:`labkit.pipeline.run_experiment` saves each labkit model to
 ``<checkpoints>/<dataset>/<name>.pt`` with its vocabulary, labels and maximum length;
@@ -28,11 +28,12 @@ __all__ = ["HF_FOLDER", "SAVED_BY", "saved_checkpoints", "describe_saved", "eval
 
 
 HF_FOLDER = "hf"   # notebook 07 saves its fine-tuned models to <checkpoints>/hf/<dataset>/<name>/model
-# Which notebook saves which model class: the notebooks that save models (describe_saved names the missing).
-SAVED_BY = {"BaselineDNN": "01_baselines_mean_max", "LSTM": "02_lstm_bilstm",
-            "RNNClassifier": "02_lstm_bilstm", "SimpleSelfAttentionModel": "03_self_attention",
-            "MultiHeadAttentionModel": "04_multihead_attention",
-            "TransformerEncoderModel": "05_transformer_encoder", HF_FOLDER: "07_finetuned_transformers"}
+# The notebooks that save models, and which (describe_saved names those whose models are missing).
+SAVED_BY = {"01_baselines_mean_max": "BaselineDNN", "02_lstm_bilstm": "LSTM, RNNClassifier",
+            "03_self_attention": "SimpleSelfAttentionModel", "04_multihead_attention": "MultiHeadAttentionModel",
+            "05_transformer_encoder": "TransformerEncoderModel",
+            "07_finetuned_transformers": f"fine-tuned transformers (under {HF_FOLDER}/)",
+            "08_tuning": "RNNClassifier (the Optuna study's best trial)"}
 _SAVED_COLUMNS = ["dataset", "notebook", "model", "kind", "path", "max_length"]
 
 
@@ -95,7 +96,7 @@ def describe_saved(saved: pd.DataFrame, folder="checkpoints") -> str:
     >>> describe_saved(pd.DataFrame(columns=_SAVED_COLUMNS), "checkpoints")[:70]
     'no saved models of this execution under checkpoints/: run notebooks 01'
     """
-    expected = sorted(set(SAVED_BY.values()))
+    expected = sorted(SAVED_BY)
     missing = [name[:2] for name in expected if name not in set(saved.notebook)]
     run_first = f"run notebook{'s' * (len(missing) > 1)} {', '.join(missing)} first (each saves its models there)"
     left_out = saved.attrs.get("left_out", 0)

@@ -10,8 +10,8 @@ in the study. Every trial is logged to the run registry as one run named
 ``"optuna trial <n>"`` with ``split="val"``, its validation metrics (``val_accuracy``,
 ``val_macro_recall``, ...) and, in its config, the model and training arguments (so
 :func:`labkit.pipeline.rerun` can repeat it) and ``config["optuna"]``: the trial's number
-and parameters. :func:`retrain_best` then trains the best trial's settings once more (the
-same seed gives the same model), tests it once, and logs it as the selected run.
+and parameters. The study keeps the best trial's model; :func:`test_best` tests it once
+(nothing is trained twice) and logs it as the selected run.
 
 A search space maps each parameter to how it is sampled::
 
@@ -35,11 +35,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from .models import RNNClassifier
-from .pipeline import LOADER_KEYS, Task, rerun, run_experiment
+from .pipeline import LOADER_KEYS, Experiment, Task, run_experiment, test_trained
 from .training import fit
 
 __all__ = ["BILSTM_SPACE", "BILSTM_BASE", "FAST_TRIALS", "FULL_TRIALS", "n_trials", "suggest", "describe_space",
-           "Tuning", "tune", "retrain_best", "importances", "plot_slice", "plot_importances"]
+           "Tuning", "tune", "test_best", "importances", "plot_slice", "plot_importances"]
 
 # The BiLSTM of notebook 02 (RNNClassifier, one bidirectional LSTM layer) and five of its choices.
 BILSTM_BASE = {"bidirectional": True}
@@ -141,12 +141,14 @@ def _quiet_optuna():
 
 @dataclass
 class Tuning:
-    """What :func:`tune` returns: the study, one row per trial, and each trial's run record."""
+    """What :func:`tune` returns: the study, one row per trial, each trial's run record and
+    the best trial's trained model."""
     study: object                       # optuna.Study
     trials: pd.DataFrame                # trial, the parameters, value, epochs, seconds
     records: dict                       # trial number -> its registry record
     metric: str                         # the validation metric maximised
     seconds: float                      # the whole study
+    best: Experiment | None = None      # the best trial's run, its model trained (None: no trial finished)
 
     @property
     def best_record(self) -> dict:
@@ -186,7 +188,7 @@ def tune(task: Task, n_trials: int, *, notebook: str, seed: int = 0, space: dict
     space = BILSTM_SPACE if space is None else space
     model_kwargs = BILSTM_BASE if model_kwargs is None else model_kwargs
     metric = metric or task.record.metric
-    records, rows = {}, []
+    records, rows, best = {}, [], {}
 
     def objective(trial) -> float:
         import optuna
@@ -214,6 +216,8 @@ def tune(task: Task, n_trials: int, *, notebook: str, seed: int = 0, space: dict
                                                         "seed": seed, "notebook": notebook}
         rows.append({"trial": trial.number, **params, f"val_{metric}": exp.metrics[metric], "pruned": False,
                      "best_epoch": exp.fit.best_epoch, "epochs": exp.fit.epochs, "seconds": exp.fit.seconds})
+        if not best or exp.metrics[metric] > best["run"].metrics[metric]:   # ties: the earlier trial, as Optuna
+            best["run"] = exp
         return exp.metrics[metric]
 
     start = time.perf_counter()
@@ -223,12 +227,15 @@ def tune(task: Task, n_trials: int, *, notebook: str, seed: int = 0, space: dict
         study = optuna.create_study(direction="maximize", sampler=sampler, pruner=pruner,
                                     study_name=f"{notebook}: {task.name}")
         study.optimize(objective, n_trials=n_trials)
-    return Tuning(study, pd.DataFrame(rows).set_index("trial"), records, metric, time.perf_counter() - start)
+    return Tuning(study, pd.DataFrame(rows).set_index("trial"), records, metric, time.perf_counter() - start,
+                  best.get("run"))
 
 
-def retrain_best(tuning: Tuning, task: Task, *, name: str | None = None, checkpoint_dir=None,
-                 log: bool = True):
-    """Train the best trial's settings again on ``task``, test them once, log the run as selected.
+def test_best(tuning: Tuning, task: Task, *, name: str | None = None, checkpoint_dir=None,
+              log: bool = True) -> Experiment:
+    """Test the best trial's model once on ``task``'s test split and log it as selected.
+
+    The model is the one the trial trained (:attr:`Tuning.best`): nothing is trained again.
 
     Args:
         tuning: :func:`tune`'s result.
@@ -237,12 +244,18 @@ def retrain_best(tuning: Tuning, task: Task, *, name: str | None = None, checkpo
         checkpoint_dir: save the model there, as :func:`labkit.pipeline.run_experiment` does.
         log: log the run to the registry (marked selected: chosen on validation).
 
+    Raises:
+        ValueError: every trial was pruned, so no model finished.
+
     Returns:
-        The :class:`labkit.pipeline.Experiment`.
+        The :class:`labkit.pipeline.Experiment` with its test metrics.
     """
+    if tuning.best is None:
+        raise ValueError("no trial finished (every one was pruned): run the study with more trials")
     record = tuning.best_record
     name = name or f"Optuna best (trial {tuning.study.best_trial.number})"
-    return rerun(record, task, name=name, checkpoint_dir=checkpoint_dir, log=log, selected=log)
+    return test_trained(tuning.best, task, name=name, notebook=record["notebook"], seed=int(record["seed"]),
+                        checkpoint_dir=checkpoint_dir, log=log, selected=log)
 
 
 @contextlib.contextmanager

@@ -39,7 +39,7 @@ def registry(tmp_path):
     _log(path, "06_zero_shot", "a", 0.60)
     _log(path, "06_zero_shot", "b", 0.65)
     _log(path, "02_lstm", "cv run", 0.78, split="cv10")
-    _log(path, "08_results", "optuna trial 0", None, split="val")   # validation metrics only
+    _log(path, "08_tuning", "optuna trial 0", None, split="val")   # validation metrics only
     for model, val_accuracy, val_recall in [("accurate", 0.70, 0.50), ("balanced", 0.65, 0.60)]:
         log_run(notebook="05_enc", dataset="semeval2017a", model=model, metrics={
                 "accuracy": 0.6, "macro_recall": 0.55, "val_accuracy": val_accuracy,

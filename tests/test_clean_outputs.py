@@ -1,5 +1,6 @@
 """tools/clean_outputs.py: committed outputs without machine paths, ANSI codes, load reports or
 empty progress bars (make run cleans every notebook it ran)."""
+import json
 import sys
 from pathlib import Path
 
@@ -41,3 +42,12 @@ def test_ordinary_outputs_are_left_alone():
                      stream(["epochs: 100%|##########| 2/2 [00:01<00:00]\n"], "stderr"))
     assert clean_outputs.problems(quiet) == []
     assert clean_outputs.clean(quiet) == quiet
+
+
+def test_the_committed_notebooks_outputs_are_clean():
+    """What make run committed: no machine path, ANSI code, load report or empty progress bar."""
+    root = Path(__file__).resolve().parents[1]
+    found = {path.relative_to(root).as_posix(): clean_outputs.problems(json.loads(path.read_text("utf-8")))
+             for path in sorted([*root.glob("notebooks/[0-9]*.ipynb"), *root.glob("student/[0-9]*.ipynb")])}
+    assert len(found) >= 20
+    assert {name: lines for name, lines in found.items() if lines} == {}

@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from labkit import hf, settings
+from labkit.checkpoints import evaluate_checkpoint
 from labkit.hf.__main__ import main
 from tests.hub import LABEL_IDS, NEGNEUPOS, POSNEG, LocalHub, TestRepo, build_test_repos
 
@@ -318,6 +319,26 @@ def test_run_fine_tuning_logs_test_metrics(tiny_model_dir, tmp_path, monkeypatch
                                 epochs=1, batch_size=8, progress=False)
     assert result["probs"].shape == (6, 2)
     assert registry.read_text().count("\n") == 1 and '"method": "full"' in registry.read_text()
+
+
+def test_a_fine_tuned_model_is_not_run_twice_over_its_test_set(tiny_model_dir, tmp_path, monkeypatch):
+    df = toy_reviews(32)
+    monkeypatch.setenv("LABKIT_RUNS", str(tmp_path / "runs.jsonl"))
+    result = hf.run_fine_tuning("mr", str(tiny_model_dir), df[:20], df[20:26], df[26:], MR_LABELS,
+                                notebook="test", output_dir=tmp_path / "out", epochs=1, batch_size=8,
+                                max_length=32, progress=False)
+    folder, test = result["fine_tuned"].path, df[26:]
+    kept = hf.saved_predictions(folder, test.text, 32)
+    np.testing.assert_allclose(kept, result["probs"])
+    assert hf.saved_predictions(folder, test.text, 64) is None                 # another cut
+    assert hf.saved_predictions(folder, test.text[::-1], 32) is None           # other order
+    fresh = hf.classify(hf.load_classifier(str(folder)), test.text, MR_LABELS, max_length=32)[0]
+    np.testing.assert_allclose(kept, fresh, rtol=1e-5)
+    # evaluate_checkpoint reads the kept predictions: a doctored file shows they were used
+    hf.save_predictions(folder, test.text, 32, np.tile([1.0, 0.0], (len(test), 1)))
+    assert (evaluate_checkpoint(folder, test, max_length=32).pred == 0).all()
+    assert evaluate_checkpoint(folder, test, max_length=16).probs == pytest.approx(
+        hf.classify(hf.load_classifier(str(folder)), test.text, MR_LABELS, max_length=16)[0], rel=1e-5)
 
 
 def test_command_line_fine_tunes_tests_and_logs(tiny_model_dir, tmp_path, monkeypatch, capsys):

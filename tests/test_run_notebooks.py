@@ -17,7 +17,7 @@ _spec = importlib.util.spec_from_file_location("run_notebooks", ROOT / "tools" /
 rn = sys.modules["run_notebooks"] = importlib.util.module_from_spec(_spec)  # tools/ is no package
 _spec.loader.exec_module(rn)
 
-NAMES = sorted(set(rn.ESTIMATES) - rn.LAST)   # 08_results is added where a test needs it
+NAMES = sorted(set(rn.ESTIMATES) - rn.LAST)   # 09_results is added where a test needs it
 
 
 def _by_name(slots):
@@ -25,8 +25,8 @@ def _by_name(slots):
 
 
 def test_plan_respects_reads_alone_and_last():
-    slots = _by_name(rn.plan(NAMES + ["08_results"], rn.ESTIMATES, lanes=2))
-    assert set(slots) == set(NAMES) | {"08_results"}
+    slots = _by_name(rn.plan(NAMES + ["09_results"], rn.ESTIMATES, lanes=2))
+    assert set(slots) == set(NAMES) | {"09_results"}
     for reader, read in rn.READS.items():
         for name in read:
             assert slots[reader].start >= slots[name].start, (reader, name)
@@ -34,7 +34,7 @@ def test_plan_respects_reads_alone_and_last():
     alone = slots["07_finetuned_transformers"]
     assert alone.lane == "all"
     assert all(s.end <= alone.start or s.start >= alone.end for s in slots.values() if s is not alone)
-    last = slots["08_results"]
+    last = slots["09_results"]
     assert all(s.end <= last.start for s in slots.values() if s is not last)
 
 
@@ -47,6 +47,27 @@ def test_plan_uses_both_lanes_and_never_three_at_once():
     sequential = sum(rn.ESTIMATES[n] for n in NAMES)
     assert total <= 2.5 * 3600                  # the target for make run, from measured times
     assert total < 0.85 * sequential            # the second lane saves at least 15% of the time
+
+
+def test_the_searched_order_fills_the_gap_before_a_notebook_that_runs_alone():
+    # critical path first runs a, b, then c, d on the two lanes and e alone after them (80);
+    # the best split is a + b on one lane and c + d + e on the other, then solo (70)
+    estimates = {"a": 30, "b": 30, "c": 20, "d": 20, "e": 20, "solo": 10}
+    names, alone = list(estimates), {"solo"}
+    critical = rn.priorities(names, estimates, {})
+    by_path = rn.plan(names, estimates, 2, reads={}, alone=alone, order=critical)
+    searched = rn.plan(names, estimates, 2, reads={}, alone=alone)
+    assert max(s.end for s in by_path) == 80 and max(s.end for s in searched) == 70
+    assert rn.best_order(names, estimates, 2, {}, alone) == rn.best_order(names, estimates, 2, {}, alone)
+
+
+def test_the_searched_order_is_never_longer_than_the_critical_path():
+    names = NAMES + ["09_results"]
+    critical = rn.priorities(names, rn.ESTIMATES, rn.READS)
+    by_path = max(s.end for s in rn.plan(names, rn.ESTIMATES, 2, order=critical))
+    searched = max(s.end for s in rn.plan(names, rn.ESTIMATES, 2))
+    assert searched <= by_path
+    assert searched <= 3600                      # make run within the hour, on these estimates
 
 
 def test_one_lane_is_the_sum_in_a_valid_order():
@@ -70,19 +91,35 @@ def test_a_cycle_is_an_error():
 def test_reads_pattern():
     assert rn.READS_RUNS.search("board = experiments.leaderboard()")
     assert rn.READS_RUNS.search("runs = load_runs(path)")
+    assert rn.READS_RUNS.search('tfidf = experiments.leaderboard(RUNS, notebook="01_baselines_mean_max")')
+    assert rn.READS_RUNS.search("board = experiments.leaderboard(RUNS, notebook=NOTEBOOKS, split='test')")
+    assert rn.READS_RUNS.search('experiments.side_by_side(RUNS, name, [NOTEBOOK], also=["TF-IDF"])')
+    assert rn.READS_RUNS.search("results = anchors.notebook_results(RUNS)")
     assert not rn.READS_RUNS.search("board = experiments.leaderboard(notebook=NOTEBOOK)")
+    assert not rn.READS_RUNS.search("experiments.leaderboard(RUNS, notebook=NOTEBOOK, contains='Bi')")
+
+
+def _reading_cells(path: Path) -> list[str]:
+    cells = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    return [c for c in cells if rn.READS_RUNS.search(c)]
 
 
 def test_every_notebook_that_reads_other_runs_is_in_reads():
     """A new cross-notebook comparison must be declared, or make run may start it too early."""
     for path in sorted((ROOT / "notebooks").glob("[0-9]*.ipynb")):
-        cells = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
-        reading = [c for c in cells if rn.READS_RUNS.search(c)]
+        reading = _reading_cells(path)
         if not reading or path.stem in rn.LAST:
             continue
         assert path.stem in rn.READS, f"{path.name} reads other notebooks' runs; add it to READS"
         named = {m for c in reading for m in re.findall(r"\b0\d_[a-z_]+", c)} - {path.stem}
         assert named <= rn.READS[path.stem], (path.name, named)
+
+
+def test_every_notebook_in_reads_has_a_cell_the_hook_holds():
+    """The other way round: a comparison the pattern no longer sees would run unheld."""
+    for reader in rn.READS:
+        assert _reading_cells(ROOT / "notebooks" / f"{reader}.ipynb"), (
+            f"{reader} is in READS but no cell of it matches READS_RUNS: make run would not hold it")
 
 
 # --------------------------------------------------------------------------- a tiny real run

@@ -48,7 +48,7 @@ def test_saved_checkpoints_are_found_and_named_from_the_registry(saved):
     assert table.path[0] == exp.checkpoint and table.max_length[1] == 32
     line = saved_models.describe_saved(table, folder)
     assert line.startswith(f"2 saved models of this execution under {folder}/ (1 from 01, 1 from 07)")
-    assert "none yet from 02, 03, 04, 05: run notebooks 02, 03, 04, 05 first" in line
+    assert "none yet from 02, 03, 04, 05, 08: run notebooks 02, 03, 04, 05, 08 first" in line
     assert line.endswith("; 2 file(s) there of other executions left out")
 
 
@@ -58,7 +58,7 @@ def test_no_checkpoint_says_which_notebooks_to_run_first(tmp_path):
     ranked = saved_models.evaluation_table(table, saved_models.evaluate_saved(table, {}))
     assert ranked.empty and "dataset" in ranked and saved_models.best_of_each_notebook(ranked).empty
     assert saved_models.describe_saved(table, "checkpoints") == (
-        "no saved models of this execution under checkpoints/: run notebooks 01, 02, 03, 04, 05, 07 "
+        "no saved models of this execution under checkpoints/: run notebooks 01, 02, 03, 04, 05, 07, 08 "
         "first (each saves its models there)")
 
 

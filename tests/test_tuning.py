@@ -11,7 +11,7 @@ import pytest
 
 from labkit import experiments, tuning
 from labkit.data import load_dataset, subsample
-from labkit.pipeline import make_task
+from labkit.pipeline import make_task, rerun
 
 SPACE = {"lr": ("log", 1e-3, 1e-2), "hidden_size": ("choice", [8, 16]), "dropout": ("float", 0.0, 0.5),
          "pooling": ("choice", ["last", "mean", "max"]), "trainable_emb": ("choice", [False, True])}
@@ -61,13 +61,26 @@ def test_the_study_never_touches_the_test_split(task, tmp_path, monkeypatch):
     assert len(result.trials) == 1
 
 
-def test_the_best_trial_retrained_gives_the_same_validation_score_and_is_selected(task, tmp_path, monkeypatch):
+def test_the_best_trials_model_is_tested_once_without_training_again(task, tmp_path, monkeypatch):
     result = study(task, 3, tmp_path / "runs.jsonl", monkeypatch)
-    best = tuning.retrain_best(result, task, checkpoint_dir=tmp_path / "ckpt")
+    logged = len(experiments.load_runs(tmp_path / "runs.jsonl"))
+    best = tuning.test_best(result, task, checkpoint_dir=tmp_path / "ckpt")
+    assert best.model is result.best.model                               # the trial's own model
+    assert len(experiments.load_runs(tmp_path / "runs.jsonl")) == logged + 1
     assert best.record["selected"] and best.record["split"] == "test"
     assert best.name == f"Optuna best (trial {result.study.best_trial.number})"
     assert best.record["metrics"]["val_accuracy"] == pytest.approx(result.study.best_value)
     assert best.checkpoint.is_file() and 0 <= best.metrics["accuracy"] <= 1
+    # the same seed trains the same model: what retraining the best setting would have tested
+    again = rerun(result.best_record, task, log=False)
+    assert again.metrics == pytest.approx(best.metrics)
+
+
+def test_a_study_whose_every_trial_was_pruned_has_no_model_to_test(task, tmp_path, monkeypatch):
+    hopeless = optuna.pruners.ThresholdPruner(lower=2.0, n_warmup_steps=0)
+    result = study(task, 0, tmp_path / "runs.jsonl", monkeypatch, pruner=hopeless)
+    with pytest.raises(ValueError, match="every one was pruned"):
+        tuning.test_best(result, task)
 
 
 def test_the_plots_raise_no_experimental_warning_and_leave_logging_and_style_as_they_were(task, tmp_path, monkeypatch):

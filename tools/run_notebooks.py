@@ -13,9 +13,11 @@ Order. Some notebooks compare their runs with other notebooks' runs in the regis
 cells that call ``experiments.leaderboard()`` without ``notebook=``). Such a notebook may start
 once every notebook it reads has *started*; a kernel start-up hook then holds each reading
 cell until those notebooks have *finished*, so a comparison never sees a stale run. A
-notebook in LAST (08_results, which reads everything) starts when all others have finished.
-Among the notebooks allowed to start, the one with the longest chain of estimated work
-behind it goes first (critical path first); the same rule plans ``--dry-run`` and runs.
+notebook in LAST (09_results, which reads everything) starts when all others have finished.
+Among the notebooks allowed to start, the one with the highest priority goes first: the
+longest chain of estimated work behind it first (critical path), improved by swapping two
+notebooks' places while the simulated run gets shorter (so no lane idles before 07, which
+waits for both); the same order plans ``--dry-run`` and runs.
 """
 from __future__ import annotations
 
@@ -34,18 +36,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 #: Wall seconds of each notebook in full mode on this 2-core machine, one torch thread
-#: (07: alone, two threads), from the full ``make run`` of e48f2c2 (1 h 18 min).
-#: results/make_run.json of the last full run replaces them.
+#: (07: alone, two threads): the full ``make run`` of e48f2c2 (1 h 18 min) less the epochs
+#: that early stopping with patience 3 (was 5) no longer trains, and Optuna's study (08)
+#: with its pruner. results/make_run.json of the last full run replaces them.
 ESTIMATES = {
     "00_data_and_preprocessing": 34,
-    "01_baselines_mean_max": 362,
-    "02_lstm_bilstm": 2152,
-    "03_self_attention": 112,
-    "04_multihead_attention": 172,
-    "05_transformer_encoder": 1911,
+    "01_baselines_mean_max": 345,
+    "02_lstm_bilstm": 1800,
+    "03_self_attention": 125,
+    "04_multihead_attention": 200,
+    "05_transformer_encoder": 1680,
     "06_pretrained_transformers": 405,
     "07_finetuned_transformers": 700,
-    "08_results": 1402,
+    "08_tuning": 600,
+    "09_results": 120,
 }
 DEFAULT_ESTIMATE = 600  # a notebook never timed
 
@@ -58,10 +62,12 @@ READS = {
     "07_finetuned_transformers": {"01_baselines_mean_max", "06_pretrained_transformers"},
 }
 ALONE = {"07_finetuned_transformers"}
-LAST = {"08_results"}
+LAST = {"09_results"}
 
-#: a cell that reads other notebooks' runs: leaderboard() without notebook=, or load_runs()
-READS_RUNS = re.compile(r"\bleaderboard\((?![^)]*\bnotebook=)|\bload_runs\(")
+#: a cell that reads other notebooks' runs: leaderboard() for other notebooks than NOTEBOOK,
+#: side_by_side(), notebook_results() or load_runs()
+READS_RUNS = re.compile(r"\bleaderboard\((?![^)]*\bnotebook=NOTEBOOK\b)|\bside_by_side\(|"
+                        r"\bnotebook_results\(|\bload_runs\(")
 
 # Runs in each kernel before the first cell (IPython start-up file): holds every cell that
 # reads other notebooks' runs until the notebooks in RUN_NOTEBOOKS_WAIT_FOR have finished.
@@ -130,15 +136,17 @@ def startable(pending: list[str], started: set[str], finished: set[str], lanes_t
 
 
 def plan(names: list[str], estimates: dict[str, float], lanes: int = 2,
-         reads: dict | None = None, alone: set | None = None) -> list[Slot]:
+         reads: dict | None = None, alone: set | None = None, order: dict | None = None) -> list[Slot]:
     """Simulate the run with estimated durations; the slots in start order.
 
     A notebook that reads another one ends no earlier than that one (its reading cell waits).
+    ``order``: each notebook's priority (default :func:`best_order`).
     """
     reads = READS if reads is None else reads
     alone = ALONE if alone is None else alone
     estimates = {n: estimates.get(n, DEFAULT_ESTIMATE) for n in names}
-    order = priorities(names, estimates, reads)
+    if order is None:
+        order = best_order(names, estimates, lanes, reads, alone)
     pending, slots, now = list(names), [], 0.0
     while pending:
         started = {s.notebook for s in slots}
@@ -156,6 +164,40 @@ def plan(names: list[str], estimates: dict[str, float], lanes: int = 2,
                 raise ValueError(f"nothing can start among {pending}")
             now = min(s.end for s in slots if s.end > now)
     return slots
+
+
+def best_order(names: list[str], estimates: dict[str, float], lanes: int = 2,
+               reads: dict | None = None, alone: set | None = None) -> dict[str, int]:
+    """Priorities that give a short plan: critical path first, then improved by swapping.
+
+    The critical-path order can leave a lane idle before a notebook in ALONE (which waits
+    for every lane); swapping two notebooks' places whenever the simulated run gets shorter,
+    until no swap helps, fills those gaps. Deterministic: the same estimates, the same order.
+    """
+    reads = READS if reads is None else reads
+    alone = ALONE if alone is None else alone
+    estimates = {n: estimates.get(n, DEFAULT_ESTIMATE) for n in names}
+    critical = priorities(names, estimates, reads)
+    ranking = sorted(names, key=lambda n: (-critical[n], n))
+
+    def length(candidate: list[str]) -> float:
+        slots = plan(names, estimates, lanes, reads, alone, _priorities(candidate))
+        return max((s.end for s in slots), default=0)
+
+    best, improved = length(ranking), True
+    while improved:
+        improved = False
+        for i in range(len(ranking)):
+            for j in range(i + 1, len(ranking)):
+                candidate = ranking.copy()
+                candidate[i], candidate[j] = candidate[j], candidate[i]
+                if (seconds := length(candidate)) < best:
+                    best, ranking, improved = seconds, candidate, True
+    return _priorities(ranking)
+
+
+def _priorities(ranking: list[str]) -> dict[str, int]:
+    return {n: len(ranking) - i for i, n in enumerate(ranking)}
 
 
 def clock(seconds: float) -> str:
@@ -186,7 +228,7 @@ def run(paths: list[Path], lanes: int, record: Path | None, estimates: dict | No
     names = [p.stem for p in paths]
     by_name = dict(zip(names, paths))
     estimates = load_estimates(record) if estimates is None else estimates
-    order = priorities(names, {n: estimates.get(n, DEFAULT_ESTIMATE) for n in names}, READS)
+    order = best_order(names, estimates, lanes)
     jupyter = Path(sys.executable).with_name("jupyter")
     work = Path(tempfile.mkdtemp(prefix="run_notebooks-"))
     startup = work / "ipython" / "profile_default" / "startup"

@@ -125,7 +125,7 @@ def _row(cells: list[str]) -> str:
 
 
 def _title(notebook: Path) -> str:
-    """The first markdown heading of a notebook, without its number ('# 08 · Results' -> 'Results')."""
+    """The first markdown heading of a notebook, without its number ('# 09 · Results' -> 'Results')."""
     for cell in json.loads(_read(notebook)).get("cells", []):
         if cell.get("cell_type") == "markdown":
             for line in "".join(cell["source"]).splitlines():

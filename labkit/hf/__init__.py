@@ -22,7 +22,8 @@ The package, module by module (everything public is importable from ``labkit.hf`
   (:func:`fit_probe`);
 * ``finetune`` (Q7) -- :func:`fine_tune` with ``transformers.Trainer`` (the whole model,
   ``method="head"`` or ``method="lora"``) and :func:`run_fine_tuning`, which tests the
-  saved model through the Q6 pipeline code and logs the run;
+  saved model through the Q6 pipeline code, keeps its test predictions beside it
+  (:func:`save_predictions`, :func:`saved_predictions`) and logs the run;
 * ``__main__`` -- the same fine-tuning from the command line, also on several GPUs::
 
     python -m labkit.hf --dataset mr --model minilm --method full --epochs 3
@@ -30,7 +31,7 @@ The package, module by module (everything public is importable from ``labkit.hf`
 
 Importing the package changes no global setting of transformers or the hub.
 """
-from .finetune import Encoded, FineTuned, fine_tune, run_fine_tuning
+from .finetune import Encoded, FineTuned, fine_tune, run_fine_tuning, save_predictions, saved_predictions
 from .hub import (FINE_TUNE, MINILM, MINILM_HUB_ID, PRETRAINED, HubModel, ModelUnavailable,
                   hub_models, hub_reachable, loading, packaged_minilm, progress_bars,
                   resolve_model)
@@ -44,5 +45,6 @@ __all__ = ["FINE_TUNE", "LABEL_DESCRIPTIONS", "MINILM", "MINILM_HUB_ID", "PRETRA
            "TextSplits", "classify", "describe_mapping", "evaluate_pretrained",
            "fine_tune", "fit_probe", "hub_models", "hub_reachable", "label_mapping",
            "load_classifier", "loading", "map_probabilities", "packaged_minilm",
-           "progress_bars", "resolve_model", "run_fine_tuning", "sentence_embeddings",
+           "progress_bars", "resolve_model", "run_fine_tuning", "save_predictions", "saved_predictions",
+           "sentence_embeddings",
            "text_splits", "zero_shot"]

@@ -7,6 +7,7 @@ the Q6 hub models (:func:`labkit.hf.pretrained.classify`), tests it and logs the
 """
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from .hub import loading, progress_bars, resolve_model
 from .pretrained import classify, load_classifier
 
 METHODS = ("full", "head", "lora")
+PREDICTIONS_FILE = "test_predictions.npz"   # beside a fine-tuned model: its predictions on its test set
 DEFAULT_LR = {"full": 5e-5, "head": 1e-3, "lora": 5e-4}
 
 
@@ -222,6 +224,7 @@ def run_fine_tuning(dataset: str, model: str, train_df, val_df, test_df, labels,
     probs, pred, _ = classify(classifier, test_df.text, labels,
                               batch_size=tuned.config["eval_batch_size"],
                               max_length=tuned.config["max_length"])
+    save_predictions(tuned.path, test_df.text, tuned.config["max_length"], probs)
     metrics = classification_metrics(encode_labels(test_df.label, labels), pred, labels)
     best = next((r for r in tuned.history if r["epoch"] == tuned.best_epoch), {})
     metrics.update({k: v for k, v in best.items() if k.startswith("val_") and k != "val_loss"})
@@ -234,3 +237,34 @@ def run_fine_tuning(dataset: str, model: str, train_df, val_df, test_df, labels,
                 seed=fine_tune_kwargs.get("seed", 0), n_params=tuned.n_params, fast=fast)
     return {"name": name, "metrics": metrics, "probs": probs, "fine_tuned": tuned,
             "classifier": classifier, "seconds": seconds}
+
+
+def _texts_digest(texts, max_length: int) -> str:
+    return hashlib.sha256("\x1e".join(map(str, [max_length, *texts])).encode()).hexdigest()
+
+
+def save_predictions(folder, texts, max_length: int, probs: np.ndarray) -> Path:
+    """Keep a fine-tuned model's class probabilities (N, K) on N test texts beside it.
+
+    :func:`saved_predictions` gives them back for the same texts and ``max_length``, so
+    testing the saved model again (notebook 09) does not run it over that test set twice.
+    """
+    path = Path(folder) / PREDICTIONS_FILE
+    np.savez(path, digest=_texts_digest(texts, max_length), probs=probs)
+    return path
+
+
+def saved_predictions(folder, texts, max_length: int) -> np.ndarray | None:
+    """The probabilities :func:`save_predictions` kept for exactly these texts, else None.
+
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = save_predictions(folder, ["good", "bad"], 64, np.eye(2))
+    >>> saved_predictions(folder, ["good", "bad"], 64).shape, saved_predictions(folder, ["good"], 64)
+    ((2, 2), None)
+    """
+    path = Path(folder) / PREDICTIONS_FILE
+    if not path.exists():
+        return None
+    with np.load(path) as saved:
+        return saved["probs"] if str(saved["digest"]) == _texts_digest(texts, max_length) else None
