@@ -98,6 +98,7 @@ def student_notebook(path) -> dict:
         notebook, resources = preprocessor.preprocess(notebook, resources)
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)      # the timings of the last run: no part of the edition
+    notebook.metadata.pop("widgets", None)        # the last run's progress-bar widgets, likewise
     return notebook
 
 

@@ -465,3 +465,12 @@ def test_read_aloud_names_the_two_highest_test_scores_and_a_standard_error(tmp_p
     assert text == ("semeval2017a: the highest test macro_recall is probe's (06), 0.600; then TF-IDF (01), "
                     "0.550: a gap of 0.050, against a standard error of about 0.049 on 100 texts")
     assert "no test runs" in experiments.read_aloud(path, "mr", ["06"], n_test=10)
+
+
+def test_the_committed_registry_names_only_notebooks_that_exist():
+    """A renamed or removed notebook's runs would stay 'current' in every table (README, 09)."""
+    root = Path(__file__).resolve().parents[1]
+    existing = {p.stem for p in (root / "notebooks").glob("[0-9]*.ipynb")}
+    for registry in (root / "results" / "runs.jsonl", root / "labkit" / "reference_runs.jsonl"):
+        named = set(experiments.load_runs(registry).notebook)
+        assert named <= existing, f"{registry.name}: runs of {sorted(named - existing)}"

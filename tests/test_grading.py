@@ -53,6 +53,8 @@ def test_the_student_edition_keeps_skeletons_and_hints_and_drops_solutions_and_h
     assert "raise NotImplementedError()" in text and "masked_mean(self.ln_f(h), mask)" not in text
     assert "BEGIN HIDDEN TESTS" not in text and "check_padding_invariance" not in text
     assert not any(c.get("outputs") for c in student.cells if c.cell_type == "code")
+    assert not any("execution" in c.metadata for c in student.cells)       # nothing of the last run
+    assert "widgets" not in grading.student_notebook(NOTEBOOKS / "06_pretrained_transformers.ipynb").metadata
     answers = [c for c in student.cells if c.metadata.get("nbgrader", {}).get("grade_id", "").startswith("answer_")]
     assert answers and all("".join(c.source).strip() == "YOUR ANSWER HERE" for c in answers)
 
