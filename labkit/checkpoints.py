@@ -229,15 +229,17 @@ def evaluate_checkpoint(path, test, *, name: str | None = None, max_length: int 
     """
     path = Path(path)
     if path.is_dir():
+        from transformers import AutoConfig
+
         from . import hf
 
-        classifier = hf.load_classifier(str(path), device=device, progress=False)
-        id2label = classifier.model.config.id2label
+        id2label = AutoConfig.from_pretrained(path).id2label
         labels = [id2label[i] for i in sorted(id2label)]
         df = _test_table(test, labels)
         texts, max_length = [fix_escapes(t) for t in df.text], max_length or 128
         probs = hf.saved_predictions(path, texts, max_length)          # kept when it was tested
-        if probs is None:
+        if probs is None:                                              # the model is loaded only to run it
+            classifier = hf.load_classifier(str(path), device=device, progress=False)
             probs = hf.classify(classifier, texts, labels, batch_size=batch_size, max_length=max_length)[0]
         default_name = path.parent.name
     else:

@@ -188,10 +188,12 @@ def tune(task: Task, n_trials: int, *, notebook: str, seed: int = 0, space: dict
     space = BILSTM_SPACE if space is None else space
     model_kwargs = BILSTM_BASE if model_kwargs is None else model_kwargs
     metric = metric or task.record.metric
-    records, rows, best = {}, [], {}
+    records, rows, best = {}, [], None
 
     def objective(trial) -> float:
         import optuna
+
+        nonlocal best
 
         def report(record):                           # after each epoch: stop a hopeless trial
             trial.report(record[f"val_{metric}"], record["epoch"])
@@ -216,8 +218,8 @@ def tune(task: Task, n_trials: int, *, notebook: str, seed: int = 0, space: dict
                                                         "seed": seed, "notebook": notebook}
         rows.append({"trial": trial.number, **params, f"val_{metric}": exp.metrics[metric], "pruned": False,
                      "best_epoch": exp.fit.best_epoch, "epochs": exp.fit.epochs, "seconds": exp.fit.seconds})
-        if not best or exp.metrics[metric] > best["run"].metrics[metric]:   # ties: the earlier trial, as Optuna
-            best["run"] = exp
+        if best is None or exp.metrics[metric] > best.metrics[metric]:   # ties: the earlier trial, as Optuna
+            best = exp
         return exp.metrics[metric]
 
     start = time.perf_counter()
@@ -228,7 +230,7 @@ def tune(task: Task, n_trials: int, *, notebook: str, seed: int = 0, space: dict
                                     study_name=f"{notebook}: {task.name}")
         study.optimize(objective, n_trials=n_trials)
     return Tuning(study, pd.DataFrame(rows).set_index("trial"), records, metric, time.perf_counter() - start,
-                  best.get("run"))
+                  best)
 
 
 def test_best(tuning: Tuning, task: Task, *, name: str | None = None, checkpoint_dir=None,
