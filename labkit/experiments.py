@@ -31,6 +31,7 @@ import pandas as pd
 
 from . import settings
 from .datasets import METRIC_ALIASES, headline_metric
+from .metrics import standard_error
 
 __all__ = ["runs_path", "git_commit", "run_id", "log_run", "select", "load_runs", "leaderboard",
            "side_by_side", "read_aloud", "best_on_validation", "reference_runs_path", "current"]
@@ -423,7 +424,7 @@ def read_aloud(path, dataset: str, notebooks: list[str], *, n_test: int, also: l
     text = f"{dataset}: the highest test {key} is {top.model}'s ({top.notebook[:2]}), {top[key]:.3f}"
     if len(table) > 1:
         second = table.iloc[1]
-        se = (top[key] * (1 - top[key]) / n_test) ** 0.5
+        se = standard_error(top[key], n_test)
         text += (f"; then {second.model} ({second.notebook[:2]}), {second[key]:.3f}: a gap of "
                  f"{top[key] - second[key]:.3f}, against a standard error of about {se:.3f} on {n_test:,} texts")
     return text

@@ -94,7 +94,7 @@ class NotebookParams:
         if self.epochs is not None:
             parts.append(f"up to {self.epochs} epochs")
         if self.grid_dataset is not None:
-            parts.append(f"experiment grid on {self.grid_dataset}")
+            parts.append(f"settings searched on {self.grid_dataset}")
         if self.cv_folds is not None:
             parts.append(f"{self.cv_folds}-fold CV")
         if self.vectors is not None:

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from labkit.metrics import classification_metrics, f1_pn, report
+from labkit.metrics import classification_metrics, f1_pn, report, standard_error
 
 MR = ["negative", "positive"]
 SEMEVAL = ["negative", "neutral", "positive"]
@@ -100,3 +100,15 @@ def test_report_matches_sklearn_per_class_and_macro():
     assert df.loc[SEMEVAL, "support"].tolist() == s.tolist()
     assert df.loc["macro avg", "f1"] == pytest.approx(skm.f1_score(y_true, y_pred, average="macro"))
     assert df.loc["macro avg", "support"] == len(y_true)
+
+
+@pytest.mark.parametrize("correct, n", [(530, 662), (1, 10), (0, 5), (12284, 12284)])
+def test_standard_error_is_the_spread_of_a_mean_of_right_and_wrong(correct, n):
+    right = np.r_[np.ones(correct), np.zeros(n - correct)]   # 1 per correct prediction
+    assert standard_error(correct / n, n) == pytest.approx(right.std() / np.sqrt(n))
+
+
+@pytest.mark.parametrize("score, n", [(1.2, 10), (-0.1, 10), (0.5, 0)])
+def test_standard_error_refuses_what_is_not_a_proportion_on_some_examples(score, n):
+    with pytest.raises(ValueError):
+        standard_error(score, n)
