@@ -28,6 +28,9 @@ OPTIMIZERS = {
     "adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "radam": torch.optim.RAdam,
     "nadam": torch.optim.NAdam, "rmsprop": torch.optim.RMSprop, "sgd": torch.optim.SGD,
 }
+#: Optimizers that update every parameter in one fused kernel on a CPU or a CUDA GPU: the
+#: same update up to rounding, and a step several times faster for a large trainable embedding.
+FUSED = (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD)
 
 
 def set_seed(seed: int) -> None:
@@ -47,7 +50,9 @@ def make_optimizer(name: str, params, lr: float = 1e-3, weight_decay: float = 0.
         lr: the learning rate.
         weight_decay: L2 penalty (decoupled from the gradient for AdamW).
         **options: the optimizer's other arguments, e.g. ``betas`` and ``eps`` for the
-            Adam family, ``momentum`` for SGD (0.9 unless given).
+            Adam family, ``momentum`` for SGD (0.9 unless given). Adam, AdamW and SGD use
+            their fused implementation when every parameter is on a CPU or a CUDA GPU,
+            unless ``fused=False`` is given.
 
     >>> optimizer = make_optimizer("adam", nn.Linear(1, 1).parameters(), betas=(0.9, 0.98))
     >>> optimizer.param_groups[0]["betas"]
@@ -60,6 +65,8 @@ def make_optimizer(name: str, params, lr: float = 1e-3, weight_decay: float = 0.
     if cls is torch.optim.SGD:
         options = {"momentum": 0.9, **options}
     params = [p for p in params if p.requires_grad]
+    if cls in FUSED and params and all(p.device.type in ("cpu", "cuda") for p in params):
+        options = {"fused": True, **options}
     return cls(params, lr=lr, weight_decay=weight_decay, **options)
 
 

@@ -193,8 +193,28 @@ def test_optimizer_kwargs_reach_the_optimizer():
     assert (adam.param_groups[0]["betas"], adam.param_groups[0]["eps"]) == ((0.9, 0.98), 1e-9)
     assert make_optimizer("sgd", toy_model().parameters(), momentum=0.0).param_groups[0]["momentum"] == 0.0
     named = fit_toy(None, optimizer="adam", lr=0.01, optimizer_kwargs=betas).history
-    ready = fit_toy(None, optimizer=lambda p: torch.optim.Adam(p, lr=0.01, betas=(0.9, 0.98), eps=1e-9)).history
+    ready = fit_toy(None, optimizer=lambda p: torch.optim.Adam(p, lr=0.01, betas=(0.9, 0.98), eps=1e-9,
+                                                             fused=True)).history
     assert named == ready != fit_toy(None, optimizer="adam", lr=0.01).history
+
+
+@pytest.mark.parametrize("name", ["adam", "adamw", "sgd"])
+def test_fused_optimizers_update_as_the_plain_ones(name):
+    fused, plain = toy_model(), toy_model()
+    plain.load_state_dict(fused.state_dict())
+    optimizers = [make_optimizer(name, fused.parameters(), lr=0.01, weight_decay=0.01),
+                  make_optimizer(name, plain.parameters(), lr=0.01, weight_decay=0.01, fused=False)]
+    assert [o.defaults["fused"] for o in optimizers] == [True, False]
+    x, lengths, y = next(iter(make_loader(toy_data(), 32)))
+    for _ in range(20):
+        for model, optimizer in zip([fused, plain], optimizers):
+            optimizer.zero_grad()
+            torch.nn.functional.cross_entropy(model(x, lengths), y).backward()
+            optimizer.step()
+    for a, b in zip(fused.parameters(), plain.parameters()):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    start = toy_model()
+    assert any(not torch.equal(a, b) for a, b in zip(fused.parameters(), start.parameters())), "it trained"
 
 
 def test_class_weights_match_sklearn_balanced():
