@@ -16,7 +16,7 @@ endif
 # second core to work on a second notebook instead. Sequential: make run LANES=1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: setup run test unit notebooks bench readme colab colab-check clean student grade
+.PHONY: setup run test unit notebooks bench readme colab colab-check clean student grade merge gradescope
 
 $(STAMP): pyproject.toml requirements.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -77,16 +77,28 @@ notebooks: setup
 # The student edition: every notebook with its solutions stubbed, hidden tests and outputs
 # removed, written answers emptied (nbgrader's preprocessors), into student/ (committed).
 student: setup
-	$(BIN)/python -m labkit.grading student notebooks student
+	$(BIN)/python -m labkit.course student notebooks student
 
-# Grade a folder of submissions (one sub-folder or file per student) with nbgrader autograde in
-# fast mode, each notebook in its own temporary folder and process (TIMEOUT seconds, MEMORY_GB):
-# writes grades.csv and grades.md into that folder.  make grade SUBMISSIONS=folder
-TIMEOUT ?= 300
-MEMORY_GB ?= 6
+# Grade a folder of submissions (one sub-folder or file per student): every exercise of every
+# notebook in a sandbox of its own (a fresh child of a warm process, labkit's solutions left out,
+# TIMEOUT seconds and MEMORY_GB each), JOBS at once (default: every core). Writes grades.csv,
+# grades.md and _grading/ (a page and a marks CSV per written question, feedback per student).
+#   make grade SUBMISSIONS=folder [JOBS=8] [SHARD=i/N, then make merge SUBMISSIONS=folder]
+TIMEOUT ?= 60
+MEMORY_GB ?= 4
 grade: setup
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [TIMEOUT=300] [MEMORY_GB=6]"; exit 2; }
-	$(BIN)/python -m labkit.grading grade "$(SUBMISSIONS)" --timeout $(TIMEOUT) --memory-gb $(MEMORY_GB)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [JOBS=n] [SHARD=i/N] [TIMEOUT=60] [MEMORY_GB=4]"; exit 2; }
+	$(BIN)/python -m labkit.course grade "$(SUBMISSIONS)" --timeout $(TIMEOUT) --memory-gb $(MEMORY_GB) \
+	  $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD))
+
+# The report of a sharded class, once every shard has graded into the same folder
+merge: setup
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make merge SUBMISSIONS=folder"; exit 2; }
+	$(BIN)/python -m labkit.course merge "$(SUBMISSIONS)"
+
+# The Gradescope autograder bundle: gradescope/autograder.zip (git-ignored)
+gradescope: setup
+	$(BIN)/python -m labkit.course gradescope --out gradescope/autograder.zip
 
 bench: setup
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python "$$b" || exit 1; done

@@ -22,9 +22,11 @@ Experiments and results
     handed-out test files), metrics, plots, experiments (the run registry, leaderboards),
     readme (the README's results table), anchors (published results), saved_models
     (notebook 09: every saved model tested again), tuning (Optuna studies, notebook 08).
-The student edition
-    exercises (the checks behind the exercises' tests: a student's model against labkit's),
-    grading (the student edition with nbgrader's preprocessors, and grading submissions).
+The lab's exercises
+    exercises (what the visible tests use: tiny word vectors, random batches, a sentence
+    classifier around one attention layer, and the in-notebook checks). The instructors'
+    tools sit in their own package, course (the student edition, grading in sandboxes,
+    written answers, feedback, Gradescope); no lab notebook imports it.
 Pretrained transformers
     hf (hub, labels, splits, pretrained: notebook 06; finetune: notebook 07).
 Command line

@@ -56,12 +56,14 @@ def attention_weights(q: torch.Tensor, k: torch.Tensor, mask: torch.Tensor) -> t
              [0.3302, 0.6698, 0.0000],
              [0.0000, 0.0000, 0.0000]]])
     """
+    # BEGIN SOLUTION ex3_head
     scores = q @ k.transpose(-2, -1) * k.size(-1) ** -0.5             # (B, T, T)
     # A large negative number rather than -inf: a sentence with no real word gets a
     # harmless uniform row (then zeroed below) instead of NaN.
     scores = scores.masked_fill(~mask[:, None, :], torch.finfo(scores.dtype).min)
     weights = F.softmax(scores, dim=-1)                                # (B, T, T)
     return weights.masked_fill(~mask[:, :, None], 0.0)                 # padded queries: 0
+    # END SOLUTION
 
 
 class Head(nn.Module):
@@ -86,9 +88,11 @@ class Head(nn.Module):
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor):
+        # BEGIN SOLUTION ex3_head
         q, k, v = self.query(x), self.key(x), self.value(x)            # (B, T, hs) each
         weights = attention_weights(q, k, mask)                        # (B, T, T)
         return self.dropout(weights) @ v, weights                      # (B, T, hs), (B, T, T)
+        # END SOLUTION
 
 
 class MultiHeadAttention(nn.Module):
@@ -115,9 +119,11 @@ class MultiHeadAttention(nn.Module):
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor):
+        # BEGIN SOLUTION ex4_mha
         outs, weights = zip(*(head(x, mask) for head in self.heads))
         out = torch.cat(outs, dim=-1)                                  # (B, T, n_head * hs)
         return self.dropout(self.proj(out)), torch.stack(weights, dim=1)  # (B,T,C), (B,H,T,T)
+        # END SOLUTION
 
 
 class FeedForward(nn.Module):
@@ -170,10 +176,12 @@ class Block(nn.Module):
         self.ffwd = FeedForward(n_embd, d_ff or 4 * n_embd, dropout, activation_name)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor):
+        # BEGIN SOLUTION ex4
         out, weights = self.sa(self.ln1(x), mask)                      # (B, T, C), (B, H, T, T)
         x = x + out
         x = x + self.ffwd(self.ln2(x))
         return x, weights
+        # END SOLUTION
 
 
 def sinusoidal_positions(max_length: int, n_embd: int) -> torch.Tensor:
@@ -258,12 +266,15 @@ class TransformerEncoderModel(nn.Module):
         n_embd = self.embedding.embedding_dim
         self.position = PositionEmbedding(max_length, n_embd, positions)
         self.dropout = nn.Dropout(dropout)
+        # BEGIN SOLUTION ex4 ex5
         self.blocks = nn.ModuleList(Block(n_embd, n_head, d_ff, dropout, activation_name)
                                     for _ in range(n_layer))
         self.ln_f = nn.LayerNorm(n_embd)
         self.output = nn.Linear(n_embd, output_size)
+        # END SOLUTION
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor, return_attention: bool = False):
+        # BEGIN SOLUTION ex3 ex4 ex5
         x, lengths = x[:, :self.max_length], lengths.clamp(max=self.max_length)  # long sentences
         B, T = x.shape
         mask = lengths_to_mask(lengths, T, device=x.device)            # (B, T), True on words
@@ -276,6 +287,7 @@ class TransformerEncoderModel(nn.Module):
         u = masked_mean(self.ln_f(h), mask)                            # (B, C)
         logits = self.output(u)                                        # (B, output_size)
         return (logits, attention) if return_attention else logits
+        # END SOLUTION
 
 
 class MultiHeadAttentionModel(TransformerEncoderModel):

@@ -52,12 +52,14 @@ class BaselineDNN(nn.Module):
 
     def sentence_vector(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """u: (B, D) for mean pooling or (B, 2D) for mean‖max."""
+        # BEGIN SOLUTION ex1
         embedded = self.embedding(x)                                     # (B, T, D)
         mask = lengths_to_mask(lengths, x.size(1), device=x.device)      # (B, T)
         pooled = masked_mean(embedded, mask)                             # (B, D)
         if self.pooling == "mean_max":
             pooled = torch.cat([pooled, masked_max(embedded, mask)], dim=-1)  # (B, 2D)
         return pooled
+        # END SOLUTION
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor, return_attention: bool = False):
         """Logits (B, output_size); ``(logits, [])`` with ``return_attention`` (no attention)."""

@@ -70,9 +70,11 @@ class LSTM(nn.Module):
 
     def sentence_vector(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """(B, H), or (B, 2H) for a BiLSTM: [forward after last word ‖ backward after first]."""
+        # BEGIN SOLUTION ex2
         embedded = self.embedding(x)                                   # (B, T, D)
         _, (h_n, _) = run_packed(self.lstm, embedded, lengths)         # h_n: (dirs, B, H)
         return torch.cat(list(h_n), dim=-1)                            # (B, dirs*H)
+        # END SOLUTION
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor, return_attention: bool = False):
         """Logits (B, output_size); ``(logits, [])`` with ``return_attention`` (no attention)."""
@@ -166,10 +168,12 @@ class RNNClassifier(nn.Module):
 
     def final_state(self, outputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """[forward output at the last real word ‖ backward output at the first]: (B, dirs*H)."""
+        # BEGIN SOLUTION ex2
         forward = last_timestep(outputs[..., :self.hidden_size], lengths)   # (B, H)
         if self.num_directions == 1:
             return forward
         return torch.cat([forward, outputs[:, 0, self.hidden_size:]], dim=-1)  # (B, 2H)
+        # END SOLUTION
 
     def attend(self, outputs: torch.Tensor, query: torch.Tensor, mask: torch.Tensor):
         """Masked attention of ``query`` (B, S) over ``outputs`` (B, T, S).
