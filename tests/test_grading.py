@@ -380,6 +380,7 @@ PROBES = {
     "read the solution": f"open({str(NOTEBOOKS / (NB[1] + '.ipynb'))!r}).read()",
     "list the course": f"os.listdir({str(ROOT)!r})",
     "write outside the job": "open('../elsewhere.txt', 'w')",
+    "read the grader's labkit": f"open({str(ROOT / 'labkit' / 'models' / 'baseline.py')!r}).read()",
     "edit the stripped labkit": "import labkit.exercises as e; open(e.__file__, 'a')",
     "start a process": "subprocess.Popen(['true'])",
     "run a shell": "os.system('true')",
@@ -411,7 +412,8 @@ def test_the_sandbox_refuses_what_a_submission_must_not_do(tmp_path, monkeypatch
     labkit_copy = strip.write_stripped(tmp_path / "labkit", {"ex1"})
     sandbox = Sandbox(tmp_path / "home")
     try:
-        answer = sandbox.run({"job": str(job), "labkit": str(labkit_copy), "timeout": 30, "memory_gb": 4})
+        answer = sandbox.run({"job": str(job), "labkit": str(labkit_copy), "timeout": 30, "memory_gb": 4,
+                              "hidden": [str(ROOT / "labkit")]})
     finally:
         sandbox.close()
     assert answer["status"] == "ok"

@@ -16,7 +16,6 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -91,7 +90,8 @@ def _request(job: Path, submitted: dict, exercise: Exercise, visible: str, state
             "configs": list(exercise.configs), "layer_width": exercise.layer_width}
     (job / "job.json").write_text(json.dumps(spec), "utf-8")
     torch.save(states, job / "inputs.pt")
-    return {"job": str(job), "labkit": str(labkit), "timeout": timeout, "memory_gb": memory_gb}
+    return {"job": str(job), "labkit": str(labkit), "timeout": timeout, "memory_gb": memory_gb,
+            "hidden": [str(Path(__file__).resolve().parents[1])]}       # this full labkit
 
 
 def _outcome(answer: dict, request: dict, timeout: float, memory_gb: float) -> dict:
@@ -117,9 +117,37 @@ def _score(exercise: Exercise, points: dict[str, float], outcome: dict, referenc
     return {"points": sum(t["points"] for t in tests.values()), "max": sum(points.values()), "tests": tests}
 
 
-def _missing(exercise: Exercise, points: dict[str, float], why: str) -> dict:
+def _missing(points: dict[str, float], why: str) -> dict:
     tests = {test: {"points": 0.0, "max": p, "message": why} for test, p in points.items()}
     return {"points": 0.0, "max": sum(points.values()), "tests": tests}
+
+
+def _plan(students: dict, sources: dict[str, dict], results: dict, work: Path, timeout: float,
+          memory_gb: float) -> tuple[list, dict]:
+    """One sandbox job per exercise of every submitted notebook, and labkit's probes of each
+    exercise. A deleted exercise cell scores 0 at once, with no job."""
+    keys = {e.key for name in sources for e in exercises_of(name)}
+    stripped = {key: write_stripped(work / "labkit" / key, {key}) for key in keys}
+    reference = {key: _reference_probes(EXERCISES[key]) for key in keys}
+    jobs = []
+    for student, (found, _) in students.items():
+        for name, path in found.items():
+            notebook = results[student]["notebooks"].setdefault(name, {"exercises": {}, "note": ""})
+            submitted = read_notebook(path)
+            ids = {nbgrader(c).get("grade_id") for c in submitted["cells"]}
+            for exercise in exercises_of(name):
+                points = points_by_test(sources[name]).get(exercise.key)
+                if not points:
+                    continue
+                if exercise.cell not in ids:
+                    notebook["exercises"][exercise.key] = _missing(points, f"the cell {exercise.cell} was deleted or "
+                                                                           "renamed: copy your code into the cell of the handed-out notebook")
+                    continue
+                request = _request(work / "jobs" / str(len(jobs)), submitted, exercise,
+                                   _visible_test(sources[name], exercise), reference[exercise.key][0],
+                                   stripped[exercise.key], timeout, memory_gb)
+                jobs.append(((student, name, exercise, points), request))
+    return jobs, {key: probes for key, (_, probes) in reference.items()}
 
 
 def grade_code(students: dict, sources: dict[str, dict], *, jobs: int | None = None, timeout: float = TIME_LIMIT,
@@ -140,37 +168,15 @@ def grade_code(students: dict, sources: dict[str, dict], *, jobs: int | None = N
 
     results = {student: {"notebooks": {}, "problems": problems} for student, (_, problems) in students.items()}
     with tempfile.TemporaryDirectory(prefix="labkit-grade-") as tmp:
-        work = Path(tmp)
-        todo, planned = [], []
-        keys = {e.key for name in sources for e in exercises_of(name)}
-        stripped = {key: write_stripped(work / "labkit" / key, {key}) for key in keys}
-        reference = {key: _reference_probes(EXERCISES[key]) for key in keys}
-        for student, (found, _) in students.items():
-            for name, path in found.items():
-                notebook = results[student]["notebooks"].setdefault(name, {"exercises": {}, "note": ""})
-                submitted = read_notebook(path)
-                points = points_by_test(sources[name])
-                ids = {nbgrader(c).get("grade_id") for c in submitted["cells"]}
-                for exercise in exercises_of(name):
-                    if exercise.key not in points:
-                        continue
-                    if exercise.cell not in ids:
-                        notebook["exercises"][exercise.key] = _missing(
-                            exercise, points[exercise.key], f"the cell {exercise.cell} was deleted or renamed: "
-                            "copy your code into the cell of the handed-out notebook")
-                        continue
-                    job = work / "jobs" / f"{len(todo)}"
-                    todo.append(_request(job, submitted, exercise, _visible_test(sources[name], exercise),
-                                         reference[exercise.key][0], stripped[exercise.key], timeout, memory_gb))
-                    planned.append((student, name, exercise, points[exercise.key]))
-        bar = tqdm(total=len(todo), desc="grading", unit="job", disable=not progress, mininterval=1)
-        answers = run_jobs(todo, jobs or os.cpu_count() or 1, work, on_done=lambda _: bar.update())
+        planned, reference = _plan(students, sources, results, Path(tmp), timeout, memory_gb)
+        bar = tqdm(total=len(planned), desc="grading", unit="job", disable=not progress, mininterval=1)
+        answers = run_jobs([request for _, request in planned], jobs or os.cpu_count() or 1, Path(tmp),
+                           on_done=lambda _: bar.update())
         bar.close()
-        for (student, name, exercise, points), request, answer in zip(planned, todo, answers):
+        for ((student, name, exercise, points), request), answer in zip(planned, answers):
             outcome = _outcome(answer, request, timeout, memory_gb)
-            scored = _score(exercise, points, outcome, reference[exercise.key][1])
+            scored = _score(exercise, points, outcome, reference[exercise.key])
             results[student]["notebooks"][name]["exercises"][exercise.key] = scored
-            shutil.rmtree(request["job"], ignore_errors=True)
     return results
 
 

@@ -3,7 +3,8 @@
 The grader starts this file as a script (``python -I sandbox.py``), with an allow-list
 environment, in an empty folder. It imports torch once, says ``ready``, then reads one job
 per line on stdin (a JSON object: the job's folder, the copy of labkit to import, a time
-and a memory limit) and runs each in a child of its own:
+and a memory limit, and folders to hide, such as the grader's own full labkit when it is
+installed inside the Python installation) and runs each in a child of its own:
 
 * the child starts a new session, with limits on memory, CPU time and file size, and
   cannot start a process (an audit hook refuses ``fork``, ``exec``, ``subprocess``,
@@ -48,10 +49,21 @@ def _within(path: str, roots) -> bool:
     return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
 
-def install_guard(read_roots, write_roots) -> None:
-    """An audit hook that keeps this process inside its job (see the module's docstring)."""
+def install_guard(read_roots, write_roots, hidden=()) -> None:
+    """An audit hook that keeps this process inside its job (see the module's docstring).
+
+    Args:
+        read_roots: folders it may read.
+        write_roots: folders it may write in (and read).
+        hidden: folders it may not even read, inside the others (an installed full labkit).
+    """
+    hidden = [_real(r) for r in hidden]
     read_roots = [_real(r) for r in read_roots]
     write_roots = [_real(r) for r in write_roots]
+
+    def _allowed(path, roots):
+        path = _real(path)
+        return _within(path, roots) and not _within(path, hidden)
 
     def refuse(event, args):
         raise PermissionError(f"not allowed while grading: {event}{tuple(args)!r:.120}")
@@ -62,15 +74,15 @@ def install_guard(read_roots, write_roots) -> None:
             if path is None or isinstance(path, int):
                 return
             writes = (mode and any(c in str(mode) for c in "wax+")) or (flags or 0) & WRITE_FLAGS
-            if not _within(_real(path), write_roots if writes else read_roots + write_roots):
+            if not _allowed(path, write_roots if writes else read_roots + write_roots):
                 refuse(event, args)
         elif event in LISTS:
             path = args[0] if args and args[0] not in (None, "", b"") else "."
-            if not isinstance(path, int) and not _within(_real(path), read_roots + write_roots):
+            if not isinstance(path, int) and not _allowed(path, read_roots + write_roots):
                 refuse(event, args)
         elif event in CHANGES:
             for path in args[:2]:
-                if isinstance(path, (str, bytes, os.PathLike)) and not _within(_real(path), write_roots):
+                if isinstance(path, (str, bytes, os.PathLike)) and not _allowed(path, write_roots):
                     refuse(event, args)
         elif event.startswith(REFUSED):
             refuse(event, args)
@@ -89,14 +101,13 @@ def _limits(memory_gb: float, seconds: float) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def _isolate(job: str, labkit_root: str) -> None:
+def _isolate(job: str, labkit_root: str, hidden: list[str]) -> None:
     """Stdout, stderr and the import path of the child: the job's files, the stripped labkit."""
     output = os.open(os.path.join(job, "output.txt"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(output, 1), os.dup2(output, 2)
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     install = [_real(p) for p in {sys.prefix, sys.base_prefix, sys.exec_prefix}]
-    sys.path[:] = [labkit_root] + [p for p in sys.path if p and _within(_real(p), install)
-                                   and "labkit" not in os.path.basename(p)]
+    sys.path[:] = [labkit_root] + [p for p in sys.path if p and _within(_real(p), install)]
     sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in getattr(f, "__module__", "")
                         and "editable" not in getattr(type(f), "__module__", "")]
     for name in [m for m in sys.modules if m == "labkit" or m.startswith("labkit.")]:
@@ -104,7 +115,7 @@ def _isolate(job: str, labkit_root: str) -> None:
     os.chdir(job)
     readable = [labkit_root, *install, os.devnull, "/dev/urandom", "/proc/self", "/proc/cpuinfo", "/sys/devices/system/cpu",
                 "/etc/localtime"]
-    install_guard(readable, [job])
+    install_guard(readable, [job], hidden)
 
 
 def _error(err: BaseException) -> str:
@@ -150,7 +161,7 @@ def run_job(job: str) -> None:
 def _child(request: dict) -> None:
     try:
         _limits(request["memory_gb"], request["timeout"])
-        _isolate(request["job"], request["labkit"])
+        _isolate(request["job"], request["labkit"], request.get("hidden", []))
         run_job(request["job"])
         code = 0
     except BaseException:                       # the job's own errors are in its result
