@@ -39,7 +39,7 @@ from .tables import read_table
 from .text import fix_escapes, tokenize
 from .training import predict
 
-__all__ = ["TOKENIZATION", "tokenize_texts", "encode_texts", "encode_tokens", "save_checkpoint", "Checkpoint",
+__all__ = ["TOKENIZATION", "tokenize_texts", "encode_texts", "encode_tokens", "is_checkpoint", "save_checkpoint", "Checkpoint",
            "load_checkpoint", "CheckpointEvaluation", "evaluate_checkpoint"]
 
 #: Texts -> tokens: :func:`labkit.text.fix_escapes` (when true), then ``tokenize(**rest)``.
@@ -95,6 +95,26 @@ def encode_tokens(tokens: Sequence[list[str]], vocab: Vocab, max_length: int | N
 
 
 # --------------------------------------------------------------------------- save and load
+
+def is_checkpoint(path) -> bool:
+    """Whether ``path`` is a file :func:`save_checkpoint` wrote (a torch file of labkit's keys).
+
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile(suffix=".csv") as f:
+    ...     is_checkpoint(f.name)
+    False
+    """
+    import zipfile
+
+    path = Path(path)
+    if not path.is_file() or not zipfile.is_zipfile(path):
+        return False
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:                        # any torch file that is not ours
+        return False
+    return isinstance(saved, dict) and {"model_class", "state_dict", "labels"} <= set(saved)
+
 
 def save_checkpoint(path, model: nn.Module, *, model_kwargs: dict, vocab: Vocab, labels: list[str],
                     config: dict | None = None, tokenization: dict | None = None) -> Path:

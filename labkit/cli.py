@@ -122,7 +122,7 @@ def train(args: argparse.Namespace) -> None:
     from .models import MODELS
     from .pipeline import prepare_task, run_experiment
 
-    out = _output_path(args.out)
+    out = _output_path(args.out, [("--data", args.data), ("--test", args.test)])
     task = prepare_task(args.data, test=args.test, text=args.text_column, label=args.label_column,
                         vectors=args.vectors, fast=args.fast, seed=args.seed, device=_device(),
                         blank_labels=_blank_labels(args))
@@ -256,11 +256,29 @@ def _positive(value: str) -> int:
     return number
 
 
-def _output_path(out) -> Path:
+def _output_path(out, inputs=()) -> Path:
+    """``--out``, checked: never a folder, never one of the inputs, never a file that is not a
+    labkit checkpoint (replacing a checkpoint is said on stderr), in a folder it can write."""
+    from .checkpoints import is_checkpoint
+
     out = Path(out)
     if out.is_dir():
         raise CliError(f"--out {out}: a folder. Fix: give a file name, e.g. {out / 'model.pt'}")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    for option, path in inputs:
+        if path and Path(path).exists() and out.exists() and os.path.samefile(out, path):
+            raise CliError(f"--out {out} is the {option} file: the checkpoint would replace it. "
+                           "Fix: give another file name, e.g. model.pt")
+    if out.exists():
+        if not is_checkpoint(out):
+            raise CliError(f"--out {out}: an existing file that is not a labkit checkpoint, so it is kept. "
+                           "Fix: give a new file name, or delete that file first")
+        print(f"note: --out {out}: replacing the checkpoint there", file=sys.stderr)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise CliError(f"--out {out}: cannot create its folder ({err.strerror}). Fix: choose a folder you can write") from None
+    if not os.access(out.parent, os.W_OK):
+        raise CliError(f"--out {out}: cannot write in {out.parent}. Fix: choose a folder you can write")
     return out
 
 

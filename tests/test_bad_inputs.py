@@ -81,6 +81,18 @@ CASES = {
                                   {"d.csv": csv(EN)}, code=2, err=("word-vector file",)),
     "train-out-is-a-folder": Case(["train", "--data", "{f}/d.csv", "--out", "{f}"], {"d.csv": csv(EN)},
                                   code=2, err=("a folder",)),
+    "train-out-is-the-data": Case(TRAIN[:-1] + ["{f}/d.csv", "--data", "{f}/d.csv"], {"d.csv": csv(EN)},
+                                  code=2, err=("d.csv is the --data file",)),
+    "train-out-is-the-test-file-through-a-relative-path": Case(
+        TRAIN[:-1] + ["{f}/./t.csv", "--data", "{f}/d.csv", "--test", "{f}/t.csv"],
+        {"d.csv": csv(EN), "t.csv": csv(EN[:6])}, code=2, err=("is the --test file",)),
+    "train-out-is-a-symlink-to-the-data": Case(lambda f: out_through_a_symlink(f), {"d.csv": csv(EN)}),
+    "train-out-is-some-other-file": Case(TRAIN[:-1] + ["{f}/notes.txt", "--data", "{f}/d.csv"],
+                                         {"d.csv": csv(EN), "notes.txt": "my notes"}, code=2,
+                                         err=("an existing file that is not a labkit checkpoint",)),
+    "train-out-replaces-a-checkpoint": Case(lambda f: out_replaces_a_checkpoint(f), {"d.csv": csv(EN)}),
+    "train-out-in-an-unwritable-folder": Case(TRAIN[:-1] + ["/proc/labkit-test/m.pt", "--data", "{f}/d.csv"],
+                                              {"d.csv": csv(EN)}, code=2, err=("--out /proc/labkit-test/m.pt: cannot",)),
     "train-one-label": Case(TRAIN + ["--data", "{f}/d.csv"], {"d.csv": csv([(t, "positive") for t, _ in EN])},
                             code=2, err=("every example is labelled 'positive'",)),
     "train-single-example-label": Case(TRAIN + ["--data", "{f}/d.csv"], {"d.csv": csv(EN + [("odd", "neutral")])},
@@ -197,6 +209,25 @@ CASES = {
     "load-dataset-blank-labels-api-words": Case(
         lambda f: data.load_dataset(f"{f}/d.csv"), {"d.csv": csv(EN + [("meh", "")])}, error=DataFormatError),
 }
+
+
+def out_through_a_symlink(folder) -> bool:
+    """--out names a symlink to the training file: an error, and the file is kept."""
+    (folder / "link.pt").symlink_to(folder / "d.csv")
+    code = cli.main(TRAIN[:-1] + [str(folder / "link.pt"), "--data", str(folder / "d.csv")])
+    return code == 2 and (folder / "d.csv").read_text("utf-8") == csv(EN)
+
+
+def out_replaces_a_checkpoint(folder) -> bool:
+    """Training twice into one --out: the second run replaces the checkpoint and says so."""
+    import contextlib
+    import io
+
+    argv = [a.format(f=folder) for a in TRAIN + ["--data", "{f}/d.csv"]]
+    first, err = cli.main(argv), io.StringIO()
+    with contextlib.redirect_stderr(err):
+        second = cli.main(argv)
+    return first == second == 0 and "replacing the checkpoint there" in err.getvalue()
 
 
 def run_case(case: Case, folder, checkpoint, monkeypatch, capsys):
