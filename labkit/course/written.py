@@ -3,7 +3,7 @@
 For every answer cell of the lab (a markdown cell whose grade id starts with ``answer_``)
 :func:`write_questions` writes ``SUBMISSIONS/_grading/written/QUESTION.html``: the question,
 the model answer, then every student's answer as submitted beside the outputs of the cells
-above it in the student's own notebook (the numbers the answer quotes, never re-run). It
+of its section in the student's own notebook (the numbers the answer quotes, never re-run). It
 also keeps ``QUESTION.csv`` with one row per student (``student,points,comment``): the
 instructor fills in points and a comment, and the next ``make grade`` (or ``merge``) reads
 them into ``grades.csv`` and the feedback. Rows already there are never changed.
@@ -44,18 +44,25 @@ def _question_text(notebook: dict, grade_id: str) -> str:
     return source(cells[index - 1]) if index else ""
 
 
+def _is_heading(cell: dict) -> bool:
+    return cell.get("cell_type") == "markdown" and source(cell).lstrip().startswith("#")
+
+
 def _answer_and_context(notebook: dict | None, grade_id: str) -> tuple[str | None, list[dict]]:
-    """A student's answer and the code cells it reads: those since the last heading above it."""
+    """A student's answer and the code cells of its section (from the heading above it to the
+    next heading): the outputs the answer reads."""
     if notebook is None:
         return None, []
     cells = notebook["cells"]
     index = next((i for i, c in enumerate(cells) if isinstance(c, dict) and nbgrader(c).get("grade_id") == grade_id), None)
     if index is None:
         return None, []
-    start = index
-    while start > 0 and not (cells[start - 1].get("cell_type") == "markdown" and source(cells[start - 1]).lstrip().startswith("#")):
+    start, end = index, index + 1
+    while start > 0 and not _is_heading(cells[start - 1]):
         start -= 1
-    return source(cells[index]), [c for c in cells[start:index] if c.get("cell_type") == "code"]
+    while end < len(cells) and not _is_heading(cells[end]):
+        end += 1
+    return source(cells[index]), [c for c in cells[start:end] if c.get("cell_type") == "code"]
 
 
 def write_questions(submissions: Path, students: dict, sources: dict[str, dict]) -> list[Path]:
@@ -79,9 +86,9 @@ def write_questions(submissions: Path, students: dict, sources: dict[str, dict])
             answer, context = _answer_and_context(read_notebook(found[name]), grade_id)
             shown = "(no answer cell: deleted?)" if answer is None else \
                 "(not answered)" if answer.strip() in ("", UNANSWERED) else answer
-            outputs = "\n".join(outputs_html(c) for c in context) or "<p>(no outputs saved above the answer)</p>"
+            outputs = "\n".join(outputs_html(c) for c in context) or "<p>(no outputs saved in this section)</p>"
             mark = marks.get(student, {})
-            sections.append(f"<section><h2>{student}</h2><h3>Answer</h3>{pre(shown)}<h3>Their outputs above it</h3>"
+            sections.append(f"<section><h2>{student}</h2><h3>Answer</h3>{pre(shown)}<h3>Their outputs in this section</h3>"
                             f"{outputs}<p>Marked: {mark.get('points') or '—'} {pre(mark.get('comment', ''))}</p></section>")
             marks.setdefault(student, {"student": student, "points": "", "comment": ""})
         path = folder / f"{grade_id}.html"
