@@ -104,16 +104,21 @@ def is_checkpoint(path) -> bool:
     ...     is_checkpoint(f.name)
     False
     """
+    return _saved(path) is not None
+
+
+def _saved(path) -> dict | None:
+    """What :func:`save_checkpoint` saved in ``path``, or None for any other file."""
     import zipfile
 
     path = Path(path)
     if not path.is_file() or not zipfile.is_zipfile(path):
-        return False
+        return None
     try:
         saved = torch.load(path, map_location="cpu", weights_only=True)
     except Exception:                        # any torch file that is not ours
-        return False
-    return isinstance(saved, dict) and {"model_class", "state_dict", "labels"} <= set(saved)
+        return None
+    return saved if isinstance(saved, dict) and {"model_class", "state_dict", "labels"} <= set(saved) else None
 
 
 def save_checkpoint(path, model: nn.Module, *, model_kwargs: dict, vocab: Vocab, labels: list[str],
@@ -179,11 +184,19 @@ def load_checkpoint(path, device=None) -> Checkpoint:
 
     Raises:
         FileNotFoundError: no file at ``path``.
+        ValueError: a file that is no labkit checkpoint, or whose labels do not match its
+            output layer.
     """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no checkpoint at {path}; train the model first or fix the path")
-    saved = torch.load(path, map_location="cpu", weights_only=True)
+    saved = _saved(path)
+    if saved is None:
+        raise ValueError(f"{path}: not a labkit checkpoint (a file saved by train or a notebook)")
+    outputs = saved["state_dict"].get("output.weight")
+    if outputs is not None and outputs.shape[0] != len(saved["labels"]):
+        raise ValueError(f"{path}: {len(saved['labels'])} labels {saved['labels']} but the model has "
+                         f"{outputs.shape[0]} outputs; the file was changed after training: train it again")
     cls = MODELS[saved["model_class"]]
     embedding_shape = tuple(saved["state_dict"]["embedding.weight"].shape)
     model = cls(embeddings=np.zeros(embedding_shape, dtype="float32"), **saved["model_kwargs"])

@@ -9,6 +9,8 @@ how the file was read. ``tests/test_read_table_cases.py`` holds the same kind of
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 from dataclasses import dataclass, field
 
@@ -91,6 +93,10 @@ CASES = {
                                          {"d.csv": csv(EN), "notes.txt": "my notes"}, code=2,
                                          err=("an existing file that is not a labkit checkpoint",)),
     "train-out-replaces-a-checkpoint": Case(lambda f: out_replaces_a_checkpoint(f), {"d.csv": csv(EN)}),
+    "predict-checkpoint-with-fewer-labels-than-outputs": Case(lambda f: fewer_labels_than_outputs(f),
+                                                              {"d.csv": csv(EN)}),
+    "predict-checkpoint-that-is-a-csv": Case(["predict", "{f}/d.csv", "a fine film"],
+                                             {"d.csv": csv(EN)}, code=2, err=("not a labkit checkpoint",)),
     "train-out-in-an-unwritable-folder": Case(TRAIN[:-1] + ["/proc/labkit-test/m.pt", "--data", "{f}/d.csv"],
                                               {"d.csv": csv(EN)}, code=2, err=("--out /proc/labkit-test/m.pt: cannot",)),
     "train-one-label": Case(TRAIN + ["--data", "{f}/d.csv"], {"d.csv": csv([(t, "positive") for t, _ in EN])},
@@ -218,11 +224,22 @@ def out_through_a_symlink(folder) -> bool:
     return code == 2 and (folder / "d.csv").read_text("utf-8") == csv(EN)
 
 
+def fewer_labels_than_outputs(folder) -> bool:
+    """A checkpoint edited to hold fewer labels than outputs: predict says so and exits 2."""
+    import torch
+
+    assert cli.main([a.format(f=folder) for a in TRAIN + ["--data", "{f}/d.csv"]]) == 0
+    saved = torch.load(folder / "m.pt", weights_only=True)
+    saved["labels"] = saved["labels"][:1]
+    torch.save(saved, folder / "m.pt")
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = cli.main(["predict", str(folder / "m.pt"), "a fine film"])
+    return code == 2 and "1 labels ['negative'] but the model has 2 outputs" in err.getvalue()
+
+
 def out_replaces_a_checkpoint(folder) -> bool:
     """Training twice into one --out: the second run replaces the checkpoint and says so."""
-    import contextlib
-    import io
-
     argv = [a.format(f=folder) for a in TRAIN + ["--data", "{f}/d.csv"]]
     first, err = cli.main(argv), io.StringIO()
     with contextlib.redirect_stderr(err):
