@@ -29,8 +29,8 @@ from .metrics import classification_metrics
 from .models import MODELS, count_parameters
 from .training import FitResult, fit, predict, set_seed
 
-__all__ = ["Task", "prepare_task", "make_task", "Experiment", "run_experiment", "test_trained", "run_settings",
-           "rerun", "cross_validate"]
+__all__ = ["Task", "prepare_task", "make_task", "Experiment", "run_experiment", "checkpoint_path", "test_trained",
+           "run_settings", "rerun", "cross_validate"]
 
 FAST_TRAIN, FAST_TEST = 2000, 500
 LOW_COVERAGE = 0.5   # below this share of training tokens with a vector, make_task warns
@@ -342,7 +342,7 @@ def _score(experiment: Experiment, task: Task, model_kwargs: dict, *, split: str
     if checkpoint_dir is not None:
         build_kwargs = _build_kwargs(task, type(model), model_kwargs)
         experiment.checkpoint = save_checkpoint(
-            Path(checkpoint_dir) / task.name / f"{_slug(experiment.name)}.pt", model,
+            checkpoint_path(checkpoint_dir, task.name, experiment.name), model,
             model_kwargs={"output_size": len(task.labels), **build_kwargs},
             vocab=task.vocab, labels=task.labels, config=experiment.config, tokenization=task.tokenization)
     if log:
@@ -515,5 +515,14 @@ def _describe(value):
     return {PYTHON_OBJECT: getattr(value, "__name__", type(value).__name__)}
 
 
-def _slug(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name).strip("_").lower()
+def checkpoint_path(folder, dataset: str, run_name: str) -> Path:
+    """Where a run's model is saved: ``folder/dataset/<run name, made a file name>.pt``.
+
+    The one rule for the writer (:func:`run_experiment`) and every reader
+    (:mod:`labkit.saved_models`).
+
+    >>> checkpoint_path("checkpoints", "mr", "BiLSTM (dropout=0.3)").as_posix()
+    'checkpoints/mr/bilstm__dropout_0_3.pt'
+    """
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in run_name).strip("_").lower()
+    return Path(folder) / dataset / f"{stem}.pt"

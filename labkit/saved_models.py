@@ -21,7 +21,7 @@ from .checkpoints import CheckpointEvaluation, evaluate_checkpoint
 from .data import load_dataset, subsample
 from .datasets import headline_metric
 from .experiments import current, load_runs
-from .pipeline import FAST_TEST, _slug
+from .pipeline import FAST_TEST, checkpoint_path
 
 __all__ = ["HF_FOLDER", "SAVED_BY", "saved_checkpoints", "describe_saved", "evaluation_sets",
            "evaluate_saved", "evaluation_table", "best_of_each_notebook", "plot_confusion_matrices"]
@@ -64,7 +64,7 @@ def saved_checkpoints(folder="checkpoints", *, runs: pd.DataFrame | None = None,
     names = {}   # (dataset, file or folder name) -> the latest run that saved it
     for run in runs.itertuples():
         config = run.config if isinstance(run.config, dict) else {}
-        keys = {_slug(str(run.model))}
+        keys = {checkpoint_path(folder, run.dataset, str(run.model)).stem}
         if "base_model" in config:        # a fine-tuned transformer: saved as <base>-<method> or <base>
             base = Path(str(config["base_model"])).name.lower()
             keys = {base, f"{base}-{config.get('method')}"}
