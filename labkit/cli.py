@@ -109,7 +109,10 @@ def _add_predict(commands) -> None:
         "and its probability.")
     parser.add_argument("checkpoint", metavar="CHECKPOINT", help="a file saved by 'train'")
     parser.add_argument("texts", nargs="*", metavar="TEXT", help="texts to label")
-    parser.add_argument("--file", metavar="PATH", help="a CSV / TSV / TXT file of texts (labels are ignored)")
+    parser.add_argument("--file", metavar="PATH", help="a CSV / TSV / TXT file of texts (labels are ignored); "
+                        "one prediction per line of a text file, per row of a delimited one")
+    parser.add_argument("--header", action="store_true",
+                        help="the first line of a one-text-per-line --file is a header (default: a text)")
     _add_columns(parser, label=False)
     parser.set_defaults(run=predict)
 
@@ -172,9 +175,13 @@ def predict(args: argparse.Namespace) -> None:
     """``predict``: one ``label<TAB>probability`` line per text, in input order."""
     texts = _texts(args)
     checkpoint = load(args.checkpoint)
-    probs, pred = checkpoint.predict(texts)
-    for k, p in zip(pred, probs.max(axis=1)):
-        print(f"{checkpoint.labels[k]}\t{p:.4f}")
+    given = [text for text in texts if text]
+    answers = iter([])
+    if given:
+        probs, pred = checkpoint.predict(given)
+        answers = iter(f"{checkpoint.labels[k]}\t{p:.4f}" for k, p in zip(pred, probs.max(axis=1)))
+    for text in texts:
+        print(next(answers) if text else "")              # a blank input line: an empty line out
 
 
 # --------------------------------------------------------------------------- helpers
@@ -206,7 +213,7 @@ def load(path):
                        "'python -m labkit train ... --out FILE.pt'") from err
 
 
-def read(path, labels, text_column=None, label_column=None, *, blank_labels="error", texts_only=False):
+def read(path, labels, text_column=None, label_column=None, *, blank_labels="error"):
     """A user's file as a DataFrame with ``text`` (and ``label`` when it has labels).
 
     Args:
@@ -215,12 +222,11 @@ def read(path, labels, text_column=None, label_column=None, *, blank_labels="err
         text_column: the text column's name or position (None: judged from the file).
         label_column: the label column's name or position (None: judged from the file).
         blank_labels: ``"error"`` or ``"drop"`` (``--drop-blank-labels``).
-        texts_only: read only the texts (``predict --file``).
     """
     from .tables import read_table
 
     return read_table(path, labels=labels, text=text_column, label=label_column,
-                      blank_labels=blank_labels, texts_only=texts_only)
+                      blank_labels=blank_labels)
 
 
 def metrics_block(y_true, pred, labels) -> str:
@@ -286,7 +292,9 @@ def _texts(args) -> list[str]:
     if bool(args.texts) == bool(args.file):
         raise CliError("give the texts to label, or --file PATH, but not both")
     if args.file:
-        return list(read(args.file, None, args.text_column, texts_only=True).text)
+        from .tables import read_texts
+
+        return read_texts(args.file, text=args.text_column, header=args.header)
     empty = [i for i, text in enumerate(args.texts, start=1) if not text.strip()]
     if empty:
         raise CliError(f"text {empty[0]} is empty. Fix: give each text in quotes, e.g. \"a fine film\"")

@@ -36,6 +36,7 @@ from .textfiles import (DataFormatError, QuoteError, choose_delimiter, decode_us
 __all__ = [
     "DataFormatError",
     "read_table",
+    "read_texts",
     "read_text",
     "unquote",
     "TEXT_COLUMNS",
@@ -590,6 +591,44 @@ def read_table(path: str | os.PathLike, labels: Sequence[str] | str | None = Non
         for line in [_choice(layout, label_col, df), *notes]:
             print(f"{path}: {line}", file=sys.stderr)
     return df
+
+
+def read_texts(path: str | os.PathLike, *, text: str | int | None = None, header: bool = False,
+               quiet: bool = False) -> list[str]:
+    """The texts of a file to label, one per input line: what ``predict --file`` reads.
+
+    A file of one text per line (no delimiter splits its rows) gives every line, blank ones
+    included (as ``""``), so that the predictions line up with the input; its first line
+    is a text unless ``header`` is True. A delimited file gives one text per row, read as
+    :func:`read_table` reads it (a label column is found, so it is not taken for the
+    texts, but not read).
+
+    Args:
+        path: the file.
+        text: the text column of a delimited file (a header name or a position from 0).
+        header: the first line of a one-column file is a header.
+        quiet: write nothing on stderr.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "texts.txt"
+    >>> _ = p.write_text("Brilliant\\n\\n  \\na dull, long film\\n")
+    >>> read_texts(p, quiet=True)
+    ['Brilliant', '', '', 'a dull, long film']
+    """
+    path = Path(path)
+    decoded = decode_user_file(path)
+    if choose_delimiter(path, decoded) is not None or text is not None:
+        return list(read_table(path, None, text=text, quiet=quiet, texts_only=True).text)
+    lines = decoded.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()                                   # the final line break ends the last line
+    texts = [line.strip() for line in lines[1 if header else 0:]]
+    blank = [n for n, t in enumerate(texts, start=2 if header else 1) if not t]
+    if not quiet:
+        note = f"; {_line_list(blank)} blank: an empty prediction each" if blank else ""
+        print(f"{path}: one text per line, {len(texts)} lines{' after the header' if header else ''}{note}",
+              file=sys.stderr)
+    return texts
 
 
 def _choice(layout: _Layout, label_col: int | None, df: pd.DataFrame) -> str:

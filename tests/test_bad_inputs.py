@@ -187,6 +187,15 @@ CASES = {
                                         {"t.csv": csv(EN[:4] + [("meh", "")])}, lines=5, err=("not read",)),
     "predict-headerless-texts": Case(["predict", "{ckpt}", "--file", "{f}/t.txt"],
                                      {"t.txt": "great film\nawful\n"}, lines=2),
+    "predict-blank-lines-keep-their-place": Case(["predict", "{ckpt}", "--file", "{f}/t.txt"],
+                                                 {"t.txt": "a fine film\n\n   \ndull and far too long\n\nawful\n"},
+                                                 lines=6, err=("lines 2, 3, 5 blank: an empty prediction each",)),
+    "predict-one-word-first-line-is-a-text": Case(["predict", "{ckpt}", "--file", "{f}/t.txt"],
+                                                  {"t.txt": "Brilliant\na dull and far too long film\na gorgeous witty film\n"},
+                                                  lines=3, err=("one text per line, 3 lines",)),
+    "predict-one-column-header-when-asked": Case(["predict", "{ckpt}", "--file", "{f}/t.txt", "--header"],
+                                                 {"t.txt": "review\na dull film\na witty film\n"},
+                                                 lines=2, err=("2 lines after the header",)),
     "predict-no-texts": Case(["predict", "{ckpt}"], code=2, err=("--file",)),
     "predict-texts-and-file": Case(["predict", "{ckpt}", "fine", "--file", "{f}/t.txt"],
                                    {"t.txt": "great film\n"}, code=2, err=("not both",)),
@@ -315,10 +324,11 @@ def test_a_greek_file_with_a_greek_header_trains_evaluates_and_predicts_with_no_
     model = str(tmp_path / "gr.pt")
     assert cli.main(["train", "--data", str(tmp_path / "gr.csv"), "--epochs", "1", "--out", model]) == 0
     assert cli.main(["evaluate", model, str(tmp_path / "test.csv")]) == 0
-    assert cli.main(["predict", model, "--file", str(tmp_path / "new.txt")]) == 0
+    assert cli.main(["predict", model, "--file", str(tmp_path / "new.txt"), "--header"]) == 0
     out, err = capsys.readouterr()
     assert "(12 texts):" in out and "accuracy" in out
     labels = out.strip().splitlines()[-5:]
+    assert out.strip().splitlines()[-6].startswith("macro avg")                  # 5 lines for 5 texts
     assert all(line.split("\t")[0] in {"θετικό", "αρνητικό", "ουδέτερο"} for line in labels)
     assert "text column 'κείμενο', label column 'συναίσθημα', 3 labels" in err
-    assert "label column 'Ετικέτα', 3 labels" in err and "text column 'κείμενο', no label column" in err
+    assert "label column 'Ετικέτα', 3 labels" in err and "one text per line, 5 lines after the header" in err
