@@ -31,8 +31,7 @@ WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 REFUSED = ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty",
            "os.kill", "os.killpg", "os.setuid", "pty.spawn", "socket.__new__", "socket.connect", "socket.bind",
            "ctypes.dlopen", "ctypes.dlsym", "ctypes.call_function", "ctypes.cdata", "ctypes.addressof",
-           "ctypes.string_at", "ctypes.wstring_at", "os.chdir", "os.startfile",
-           "winreg", "webbrowser.open", "urllib.Request", "ftplib", "smtplib", "telnetlib")
+           "ctypes.string_at", "ctypes.wstring_at", "os.chdir", "urllib.Request")
 CHANGES = ("os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.chown", "os.link",
            "os.symlink", "os.truncate", "os.utime", "os.chflags", "shutil.rmtree", "shutil.move", "shutil.copyfile",
            "shutil.copytree", "os.removexattr", "os.setxattr")
