@@ -133,6 +133,8 @@ def prepare_task(source, *, name: str | None = None, test=None, text=None, label
     data = load_dataset(source, data_dir=data_dir, test=test, text=text, label=label, labels=labels,
                         test_size=test_size, seed=split_seed, blank_labels=blank_labels)
     train_df, test_df = data.train, data.test
+    if test is not None:
+        _warn_of_overlap(source, test, train_df, test_df)
     if fast:
         train_df, test_df = subsample(train_df, FAST_TRAIN, seed), subsample(test_df, FAST_TEST, seed)
     task = make_task(name or data.name, data.labels, train_df, test_df, vectors=vectors,
@@ -140,6 +142,21 @@ def prepare_task(source, *, name: str | None = None, test=None, text=None, label
     task.split_seed, task.fast = data.split_seed, fast
     task.device = None if device is None else str(device)
     return task
+
+
+def _warn_of_overlap(source, test, train_df: pd.DataFrame, test_df: pd.DataFrame) -> None:
+    """Warn when a handed-in test file is the training file, or repeats its texts."""
+    if Path(str(source)).is_file() and Path(str(test)).is_file() and os.path.samefile(source, test):
+        warnings.warn(f"the test file {test} is the training file itself: its scores say nothing about "
+                      "new texts; give a separate test file", UserWarning, stacklevel=3)
+        return
+    seen = set(train_df["text"].str.strip().str.lower())
+    repeated = [text for text in test_df["text"] if text.strip().lower() in seen]
+    if repeated:
+        examples = ", ".join(repr(text[:40]) for text in repeated[:3])
+        warnings.warn(f"{len(repeated)} of {len(test_df)} texts of the test file {test} are also in the "
+                      f"training data (e.g. {examples}): scores on them measure memory, not "
+                      "generalisation; remove them from one of the files", UserWarning, stacklevel=3)
 
 
 def make_task(name: str, labels: list[str], train_df: pd.DataFrame, test_df: pd.DataFrame, *,

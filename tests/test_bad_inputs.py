@@ -332,3 +332,22 @@ def test_a_greek_file_with_a_greek_header_trains_evaluates_and_predicts_with_no_
     assert all(line.split("\t")[0] in {"θετικό", "αρνητικό", "ουδέτερο"} for line in labels)
     assert "text column 'κείμενο', label column 'συναίσθημα', 3 labels" in err
     assert "label column 'Ετικέτα', 3 labels" in err and "one text per line, 5 lines after the header" in err
+
+
+@pytest.mark.parametrize("test_file, message", [
+    ("d.csv", "is the training file itself"),
+    ("t.csv", "6 of 6 texts of the test file"),
+])
+def test_a_test_file_that_overlaps_the_training_data_is_warned_of(tmp_path, test_file, message):
+    (tmp_path / "d.csv").write_text(csv(EN), "utf-8")
+    (tmp_path / "t.csv").write_text(csv([(text.upper(), label) for text, label in EN[:6]]), "utf-8")
+    argv = [a.format(f=tmp_path) for a in TRAIN + ["--data", "{f}/d.csv", "--test", f"{{f}}/{test_file}"]]
+    with pytest.warns(UserWarning, match=message):
+        assert cli.main(argv) == 0
+
+
+def test_a_separate_test_file_is_not_warned_of(tmp_path, recwarn):
+    (tmp_path / "d.csv").write_text(csv(EN), "utf-8")
+    (tmp_path / "t.csv").write_text(csv([(f"another {text}", label) for text, label in EN[:6]]), "utf-8")
+    assert cli.main([a.format(f=tmp_path) for a in TRAIN + ["--data", "{f}/d.csv", "--test", "{f}/t.csv"]]) == 0
+    assert not [w for w in recwarn if "test file" in str(w.message)]
