@@ -82,7 +82,7 @@ def _add_train(commands) -> None:
                         help="the classifier (default: %(default)s)")
     parser.add_argument("--epochs", type=_positive, metavar="N",
                         help=f"most epochs; early stopping may stop sooner (default: {EPOCHS}, {FAST_EPOCHS} with --fast)")
-    parser.add_argument("--seed", type=int, default=42, metavar="S", help="default: %(default)s")
+    parser.add_argument("--seed", type=_seed, default=42, metavar="S", help="0 to 2**32 - 1; default: %(default)s")
     parser.add_argument("--fast", action="store_true",
                         help="a quick try: 2,000 training and 500 test texts at most, 2 epochs")
     parser.add_argument("--name", help="the run's name in the registry (default: the model's)")
@@ -259,6 +259,13 @@ def _positive(value: str) -> int:
     number = int(value) if value.strip().lstrip("+").isdigit() else 0
     if number < 1:
         raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of epochs (1 or more)")
+    return number
+
+
+def _seed(value: str) -> int:
+    number = int(value) if value.strip().lstrip("+").isdigit() else -1
+    if not 0 <= number < 2 ** 32:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a seed: a whole number from 0 to 4294967295")
     return number
 
 

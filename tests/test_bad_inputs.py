@@ -99,6 +99,7 @@ CASES = {
                                              {"d.csv": csv(EN)}, code=2, err=("not a labkit checkpoint",)),
     "train-out-in-an-unwritable-folder": Case(TRAIN[:-1] + ["/proc/labkit-test/m.pt", "--data", "{f}/d.csv"],
                                               {"d.csv": csv(EN)}, code=2, err=("--out /proc/labkit-test/m.pt: cannot",)),
+    "train-negative-seed": Case(lambda f: negative_seed(f), {"d.csv": csv(EN)}),
     "train-one-label": Case(TRAIN + ["--data", "{f}/d.csv"], {"d.csv": csv([(t, "positive") for t, _ in EN])},
                             code=2, err=("every example is labelled 'positive'",)),
     "train-single-example-label": Case(TRAIN + ["--data", "{f}/d.csv"], {"d.csv": csv(EN + [("odd", "neutral")])},
@@ -245,6 +246,14 @@ def fewer_labels_than_outputs(folder) -> bool:
     with contextlib.redirect_stderr(err):
         code = cli.main(["predict", str(folder / "m.pt"), "a fine film"])
     return code == 2 and "1 labels ['negative'] but the model has 2 outputs" in err.getvalue()
+
+
+def negative_seed(folder) -> bool:
+    """--seed -5: argparse's usage error names --seed and the range (not scikit-learn's random_state)."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), pytest.raises(SystemExit) as stop:
+        cli.main([a.format(f=folder) for a in TRAIN + ["--data", "{f}/d.csv", "--seed=-5"]])
+    return stop.value.code == 2 and "--seed: '-5' is not a seed: a whole number from 0 to 4294967295" in err.getvalue()
 
 
 def out_replaces_a_checkpoint(folder) -> bool:
