@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import torch
 
-from .probes import PADDED_LENGTHS, describe
+from .probes import FULL_BATCH, PADDED_LENGTHS, describe
 from .specs import Exercise
 
 __all__ = ["ATOL", "RTOL", "verdicts"]
@@ -74,8 +74,7 @@ def _pools(got: dict, expected: dict) -> str:
     shapes = got["output_inputs"]
     if not shapes:
         return "the output layer (`output`) is never used"
-    rows = len(PADDED_LENGTHS)
-    bad = [s for s in shapes if len(s) != 2 or s[0] not in (rows, 4)]
+    bad = [s for s in shapes if len(s) != 2 or s[0] not in (len(PADDED_LENGTHS), FULL_BATCH)]
     if bad:
         return (f"the output layer sees inputs of shape {tuple(bad[0])}: pool the words into one vector per "
                 "sentence (B, C) first, then apply it")

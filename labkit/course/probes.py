@@ -20,9 +20,11 @@ import torch
 from torch import nn
 
 from ..exercises import LayerModel, random_batch, tiny_embeddings
+from .specs import OUTPUT_SIZE
 
-__all__ = ["PADDED_LENGTHS", "build", "random_state", "probe", "padded_batch", "describe"]
+__all__ = ["FULL_BATCH", "PADDED_LENGTHS", "build", "random_state", "probe", "padded_batch", "describe"]
 
+FULL_BATCH = 4                             # sentences of 7 words, no padding
 PADDED_LENGTHS = (3, 7, 1, 5, 2, 6)        # unsorted and unequal, one single word
 EXTRA_PADDING = 3
 DROPOUT_SEED = 1234
@@ -40,8 +42,6 @@ def build(cls, config: dict, layer_width: int | None = None) -> nn.Module:
     torch.manual_seed(0)
     if layer_width:
         return LayerModel(cls(**config), width=layer_width)
-    from .specs import OUTPUT_SIZE
-
     return cls(OUTPUT_SIZE, tiny_embeddings(), **config)
 
 
@@ -84,7 +84,7 @@ def probe(model: nn.Module, state: dict[str, torch.Tensor], seed: int = 0) -> di
     if result.missing_keys or result.unexpected_keys:
         raise ValueError(f"the model's weights are not named as labkit's: missing {result.missing_keys[:4]}, "
                          f"unexpected {result.unexpected_keys[:4]}; keep the attribute names of the skeleton")
-    full, full_lengths = random_batch(4, 7, padded=False, seed=seed)
+    full, full_lengths = random_batch(FULL_BATCH, 7, padded=False, seed=seed)
     padded, lengths = padded_batch(seed)
     extra = torch.cat([padded, torch.zeros(len(padded), EXTRA_PADDING, dtype=padded.dtype)], dim=1)
     shapes = []
