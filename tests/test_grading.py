@@ -228,6 +228,10 @@ def graded(tmp_path_factory):
     (folder / "broken_json").mkdir()
     (folder / "broken_json" / f"{NB[1]}.ipynb").write_text("{not json", "utf-8")
     (folder / "a_text_file.txt").write_text("my answers are in the mail", "utf-8")
+    (folder / "odd_metadata").mkdir()
+    odd = solution(1)
+    odd["cells"][0]["metadata"] = {"nbgrader": "full marks"}
+    (folder / "odd_metadata" / f"{NB[1]}.ipynb").write_text(json.dumps(odd), "utf-8")
     (folder / "renamed").mkdir()
     (folder / "renamed" / "mine.ipynb").write_text(json.dumps(solution(3)), "utf-8")
     (folder / "no_cell").mkdir()
@@ -274,6 +278,7 @@ def test_broken_and_misplaced_submissions_get_a_row_that_says_why(graded):
     folder, table, _, _, _ = graded
     rows = table.set_index("student")
     assert "not a notebook" in rows.loc["broken_json", "note"] and "not a notebook" in rows.loc["a_text_file", "note"]
+    assert "not a notebook" in rows.loc["odd_metadata", "note"]
     assert rows.loc["renamed", "code"] == 13                        # found by its cells
     assert rows.loc["no_cell", "code"] == 0 and "ex2_lstm was deleted or renamed" in rows.loc["no_cell", "note"]
 

@@ -27,10 +27,15 @@ def read_notebook(path: Path) -> dict | None:
         notebook = json.loads(Path(path).read_text("utf-8"))
     except (ValueError, UnicodeDecodeError, OSError):
         return None
-    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list) or \
-            not all(isinstance(c, dict) for c in notebook["cells"]):
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         return None
-    return notebook
+    return notebook if all(_is_cell(c) for c in notebook["cells"]) else None
+
+
+def _is_cell(cell) -> bool:
+    """A cell whose metadata (and nbgrader's part of it) can be read."""
+    return isinstance(cell, dict) and isinstance(cell.get("metadata", {}), dict) \
+        and isinstance(cell.get("metadata", {}).get("nbgrader", {}), dict)
 
 
 def _which_notebook(path: Path, sources: dict[str, dict]) -> tuple[str | None, str]:
@@ -40,7 +45,7 @@ def _which_notebook(path: Path, sources: dict[str, dict]) -> tuple[str | None, s
         return None, f"{path.name}: not a notebook"
     if path.name in sources:
         return path.name, ""
-    ids = set(graded_cells(notebook)) if all(isinstance(c.get("metadata", {}), dict) for c in notebook["cells"]) else set()
+    ids = set(graded_cells(notebook))
     matches = [name for name, nb in sources.items() if ids and ids <= set(graded_cells(nb))]
     if len(matches) == 1:
         return matches[0], ""
